@@ -1,0 +1,46 @@
+# Thin wrappers over pip, jupyter, pytest and nbgrader. Run from the repository root.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Every assignment is a folder under solutions/ (01_motivation, 02_losses, ...).
+ASSIGNMENTS ?= $(notdir $(wildcard solutions/[0-9][0-9]_*))
+# pytest-xdist workers for the test run (notebooks of one file stay on one worker).
+WORKERS ?= 2
+LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: help install lab test test-fast release bench clean-grading
+
+help:
+	@echo "make lab      set up .venv if needed and open JupyterLab on notebooks/"
+	@echo "make test     set up .venv if needed and run the whole test suite (what CI runs)"
+	@echo "make release  regenerate notebooks/ from solutions/ with nbgrader"
+	@echo "make bench    run the benchmarks in bench/ (not part of the tests)"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab $(LAB_FLAGS) --notebook-dir=notebooks
+
+test: $(STAMP)
+	AML_GAN_FAST=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --nbval-lax tests solutions
+
+release: $(STAMP)
+	@for a in $(ASSIGNMENTS); do \
+		echo "== $$a"; \
+		$(BIN)/nbgrader generate_assignment "$$a" --force --log-level=WARN || exit 1; \
+	done
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean-grading:
+	rm -rf submitted autograded feedback gradebook.db

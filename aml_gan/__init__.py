@@ -1,0 +1,1 @@
+"""It Takes Two: helpers for the GAN course unit."""

@@ -1,0 +1,85 @@
+"""The report every grading check returns.
+
+A check never raises on a student's bug: it collects problems (which fail the
+check) and warnings (which do not), each with a short ``code`` the tests use and
+a ``message`` written for the student: what happened and how to fix it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: ``code`` is stable (tests match on it), ``message`` is for people."""
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}"
+
+
+@dataclass
+class Report:
+    """What a check found. ``passed`` is true when there are no problems."""
+
+    check: str
+    problems: List[Problem] = field(default_factory=list)
+    warnings: List[Problem] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+    @property
+    def codes(self) -> List[str]:
+        """The problem codes, in the order found."""
+        return [p.code for p in self.problems]
+
+    def problem(self, code: str, message: str) -> None:
+        """Record a problem, once per code."""
+        if code not in self.codes:
+            self.problems.append(Problem(code, message))
+
+    def warn(self, code: str, message: str) -> None:
+        """Record a warning (does not fail the check), once per code."""
+        if code not in [w.code for w in self.warnings]:
+            self.warnings.append(Problem(code, message))
+
+    def raise_for_problems(self) -> "Report":
+        """Raise ``AssertionError`` listing every problem; return self when there is none."""
+        if self.problems:
+            raise AssertionError(self._text())
+        return self
+
+    def _text(self) -> str:
+        if self.passed:
+            lines = [f"{self.check}: all checks passed."]
+        else:
+            n = len(self.problems)
+            lines = [f"{self.check}: {n} problem{'s' if n > 1 else ''} found."]
+            lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  (warning) {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self._text()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        colour = "#1a7f37" if self.passed else "#cf222e"
+        head = "all checks passed" if self.passed else f"{len(self.problems)} problem(s)"
+        items = "".join(
+            f"<li><code>{html.escape(p.code)}</code>: {html.escape(p.message)}</li>" for p in self.problems
+        )
+        items += "".join(
+            f"<li><em>warning</em> <code>{html.escape(w.code)}</code>: {html.escape(w.message)}</li>"
+            for w in self.warnings
+        )
+        return (
+            f"<div style='border-left:4px solid {colour};padding:4px 10px'>"
+            f"<strong>{html.escape(self.check)}</strong>: {head}<ul>{items}</ul></div>"
+        )

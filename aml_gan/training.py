@@ -1,0 +1,483 @@
+"""The course's GAN training step and a small training loop that can resume.
+
+``train_step`` is the reference for the course's convention::
+
+    train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim) -> (g_loss, d_loss)
+
+``fit`` runs any step with that signature over a data loader, shows a progress
+bar, records a ``History`` and, given ``checkpoint_dir``, saves everything at
+each epoch's end so that ``resume=True`` continues after a crash or a Colab
+disconnect, giving the same result as a run that was never interrupted.
+"""
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from .losses import discriminator_loss, generator_loss
+
+StepFn = Callable[[nn.Module, nn.Module, torch.optim.Optimizer, torch.optim.Optimizer, torch.Tensor, int], Tuple[float, float]]
+
+CHECKPOINT_NAME = "last.pt"
+
+
+def train_step(
+    gen: nn.Module,
+    disc: nn.Module,
+    gen_optim: torch.optim.Optimizer,
+    disc_optim: torch.optim.Optimizer,
+    real_batch: torch.Tensor,
+    latent_dim: int,
+) -> Tuple[float, float]:
+    """One GAN update on one batch; returns ``(generator_loss, discriminator_loss)`` as floats.
+
+    ``real_batch``: (B, ...) real samples on the networks' device. ``gen`` maps
+    noise (B, latent_dim) to (B, ...); ``disc`` maps (B, ...) to sigmoid scores (B, 1).
+    The discriminator learns first, on the real batch and the *detached* fakes;
+    then the generator learns with the non-saturating loss on the same fakes.
+    """
+    noise = torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device)
+    fake = gen(noise)
+
+    disc_optim.zero_grad(set_to_none=True)
+    d_loss = discriminator_loss(disc(real_batch), disc(fake.detach()))
+    d_loss.backward()
+    disc_optim.step()
+
+    gen_optim.zero_grad(set_to_none=True)
+    g_loss = generator_loss(disc(fake))
+    g_loss.backward()
+    gen_optim.step()
+    # The generator's backward also filled D's gradients: clear them so they
+    # can never leak into the next discriminator update.
+    disc_optim.zero_grad(set_to_none=True)
+    return g_loss.item(), d_loss.item()
+
+
+def pretrain_discriminator(
+    gen: nn.Module,
+    disc: nn.Module,
+    disc_optim: torch.optim.Optimizer,
+    data: Iterable,
+    *,
+    latent_dim: int,
+    steps: int,
+) -> List[float]:
+    """Give the detective a head start: ``steps`` discriminator-only updates.
+
+    The generator is not updated. Returns the discriminator loss of each step.
+    """
+    device = _device_of(gen)
+    losses: List[float] = []
+    while len(losses) < steps:
+        progressed = False
+        for batch in data:
+            real = _unwrap(batch).to(device)
+            with torch.no_grad():
+                fake = gen(torch.randn(real.shape[0], latent_dim, device=device))
+            disc_optim.zero_grad(set_to_none=True)
+            loss = discriminator_loss(disc(real), disc(fake))
+            loss.backward()
+            disc_optim.step()
+            losses.append(loss.item())
+            progressed = True
+            if len(losses) >= steps:
+                break
+        if not progressed:
+            raise ValueError("pretrain_discriminator: the data loader yielded no batches.")
+    return losses
+
+
+# ----------------------------------------------------------------------------- history
+
+
+_PLAIN = (int, float, str, bool, type(None))
+
+
+def _plain(value: Any) -> Any:
+    """Turn a logged value into something ``torch.load(weights_only=True)`` accepts."""
+    if isinstance(value, torch.Tensor):
+        return value.item() if value.dim() == 0 else value.detach().cpu().clone()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value.copy())
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    raise TypeError(
+        f"History.log got a {type(value).__name__}; log numbers, strings, tensors, arrays, "
+        "or lists/dicts of them (they are saved in checkpoints)."
+    )
+
+
+@dataclass
+class History:
+    """What happened during training.
+
+    ``gen_loss`` and ``disc_loss`` hold one float per step. ``records[key]`` holds
+    ``(step, value)`` pairs added with ``log``. ``step`` counts steps done, ``epoch``
+    counts finished epochs, ``seconds`` the training time (without checkpointing).
+    """
+
+    gen_loss: List[float] = field(default_factory=list)
+    disc_loss: List[float] = field(default_factory=list)
+    records: Dict[str, List[Tuple[int, Any]]] = field(default_factory=dict)
+    step: int = 0
+    epoch: int = 0
+    seconds: float = 0.0
+
+    def log(self, key: str, value: Any) -> None:
+        """Record ``value`` under ``key`` at the current step."""
+        self.records.setdefault(key, []).append((self.step, _plain(value)))
+
+    def series(self, key: str) -> Tuple[List[int], List[Any]]:
+        """``(steps, values)`` recorded under ``key``."""
+        if key not in self.records:
+            known = ", ".join(sorted(self.records)) or "nothing yet"
+            raise KeyError(f"No record named {key!r}; recorded so far: {known}.")
+        pairs = self.records[key]
+        return [s for s, _ in pairs], [v for _, v in pairs]
+
+    def state_dict(self) -> Dict[str, Any]:
+        return {
+            "gen_loss": list(self.gen_loss),
+            "disc_loss": list(self.disc_loss),
+            "records": {k: list(v) for k, v in self.records.items()},
+            "step": self.step,
+            "epoch": self.epoch,
+            "seconds": self.seconds,
+        }
+
+    @classmethod
+    def from_state_dict(cls, state: Dict[str, Any]) -> "History":
+        return cls(
+            gen_loss=list(state["gen_loss"]),
+            disc_loss=list(state["disc_loss"]),
+            records={k: [tuple(p) for p in v] for k, v in state["records"].items()},
+            step=int(state["step"]),
+            epoch=int(state["epoch"]),
+            seconds=float(state.get("seconds", 0.0)),
+        )
+
+
+# ----------------------------------------------------------------------------- callbacks
+
+
+@dataclass
+class StepContext:
+    """What a callback sees after each step."""
+
+    step: int
+    epoch: int
+    end_of_epoch: bool
+    last_step: bool
+    gen: nn.Module
+    disc: nn.Module
+    history: History
+    gen_loss: float
+    disc_loss: float
+    extra: Dict[str, Any]
+
+
+Callback = Callable[[StepContext], None]
+
+
+def every(n: int, fn: Callback) -> Callback:
+    """Wrap ``fn`` to run every ``n`` steps, and after the very last step."""
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"every(n, fn) needs a whole number n >= 1, got {n!r}.")
+
+    def callback(ctx: StepContext) -> None:
+        if ctx.step % n == 0 or ctx.last_step:
+            fn(ctx)
+
+    callback.__name__ = f"every_{n}_{getattr(fn, '__name__', 'callback')}"
+    return callback
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+
+def _rng_state(data: Any) -> Dict[str, Any]:
+    state: Dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "numpy": _numpy_state_to_plain(np.random.get_state()),
+        "python": random.getstate(),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    generator = getattr(data, "generator", None)
+    if isinstance(generator, torch.Generator):
+        state["loader"] = generator.get_state()
+    return state
+
+
+def _set_rng_state(state: Dict[str, Any], data: Any) -> None:
+    torch.set_rng_state(state["torch"])
+    np.random.set_state(_numpy_state_from_plain(state["numpy"]))
+    py = state["python"]
+    random.setstate((py[0], tuple(py[1]), py[2]))
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    generator = getattr(data, "generator", None)
+    if "loader" in state and isinstance(generator, torch.Generator):
+        generator.set_state(state["loader"])
+
+
+def _numpy_state_to_plain(state: tuple) -> tuple:
+    name, keys, pos, has_gauss, cached = state
+    return (name, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(cached))
+
+
+def _numpy_state_from_plain(state: tuple) -> tuple:
+    name, keys, pos, has_gauss, cached = state
+    return (name, keys.numpy().astype(np.uint32), pos, has_gauss, cached)
+
+
+def save_checkpoint(path: os.PathLike, state: Dict[str, Any]) -> Path:
+    """Write ``state`` atomically (a crash mid-write never corrupts the last good file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def load_checkpoint(path: os.PathLike, map_location: Any = "cpu") -> Dict[str, Any]:
+    """Load a checkpoint written by ``fit`` (safe: ``weights_only=True``)."""
+    return torch.load(Path(path), map_location=map_location, weights_only=True)
+
+
+def _checkpoint_state(gen, disc, gen_optim, disc_optim, history, extra, step_fn, data) -> Dict[str, Any]:
+    state = {
+        "format": "aml_gan.fit/1",
+        "gen": gen.state_dict(),
+        "disc": disc.state_dict(),
+        "gen_optim": gen_optim.state_dict(),
+        "disc_optim": disc_optim.state_dict(),
+        "history": history.state_dict(),
+        "extra": {k: _plain(v) for k, v in extra.items()},
+        "rng": _rng_state(data),
+    }
+    if hasattr(step_fn, "state_dict"):
+        state["step_fn"] = step_fn.state_dict()
+    return state
+
+
+def _restore(state, gen, disc, gen_optim, disc_optim, step_fn, data, path) -> Tuple[History, Dict[str, Any]]:
+    if state.get("format") != "aml_gan.fit/1":
+        raise ValueError(f"{path} was not written by aml_gan.training.fit; point checkpoint_dir at a folder fit wrote.")
+    try:
+        gen.load_state_dict(state["gen"])
+        disc.load_state_dict(state["disc"])
+        gen_optim.load_state_dict(state["gen_optim"])
+        disc_optim.load_state_dict(state["disc_optim"])
+    except (RuntimeError, ValueError, KeyError) as err:
+        raise RuntimeError(
+            f"The checkpoint {path} was saved for different networks or optimizers ({str(err).splitlines()[0]}). "
+            "Rebuild them exactly as in the run that saved it, or use a fresh checkpoint_dir to start over."
+        ) from None
+    if "step_fn" in state and hasattr(step_fn, "load_state_dict"):
+        step_fn.load_state_dict(state["step_fn"])
+    _set_rng_state(state["rng"], data)
+    return History.from_state_dict(state["history"]), dict(state["extra"])
+
+
+# ----------------------------------------------------------------------------- fit
+
+
+def _unwrap(batch: Any) -> torch.Tensor:
+    if isinstance(batch, (list, tuple)):
+        if len(batch) != 1:
+            raise ValueError(
+                f"Each batch should hold only real samples, but it has {len(batch)} parts. A GAN needs no labels: "
+                "build the dataset with one argument, TensorDataset(samples)."
+            )
+        batch = batch[0]
+    if not isinstance(batch, torch.Tensor):
+        raise TypeError(f"A batch should be a tensor of real samples, got {type(batch).__name__}.")
+    return batch
+
+
+def _device_of(module: nn.Module) -> torch.device:
+    for p in module.parameters():
+        return p.device
+    return torch.device("cpu")
+
+
+def _lookahead(iterable: Iterable) -> Iterable[Tuple[Any, bool]]:
+    """Yield ``(item, is_last)``."""
+    it = iter(iterable)
+    try:
+        current = next(it)
+    except StopIteration:
+        return
+    for nxt in it:
+        yield current, False
+        current = nxt
+    yield current, True
+
+
+def fit(
+    gen: nn.Module,
+    disc: nn.Module,
+    gen_optim: torch.optim.Optimizer,
+    disc_optim: torch.optim.Optimizer,
+    data: Iterable,
+    *,
+    latent_dim: int,
+    epochs: Optional[int] = None,
+    steps: Optional[int] = None,
+    step_fn: StepFn = train_step,
+    callbacks: Sequence[Callback] = (),
+    checkpoint_dir: Optional[os.PathLike] = None,
+    resume: bool = False,
+    extra_state: Optional[Dict[str, Any]] = None,
+    progress: bool = True,
+    desc: Optional[str] = None,
+) -> History:
+    """Train a GAN for ``epochs`` passes over ``data`` or for ``steps`` steps.
+
+    ``data``: an iterable of batches, e.g. a DataLoader over ``TensorDataset(samples)``
+    (its 1-tuples are unwrapped); batches move to the generator's device.
+    ``step_fn`` has the course's ``train_step`` signature. ``callbacks`` run after
+    every step with a ``StepContext`` (see ``every``). ``extra_state`` (say, fixed
+    noise) is saved with each checkpoint and handed to callbacks as ``ctx.extra``.
+
+    With ``checkpoint_dir`` a checkpoint is written at every epoch's end (and at
+    the last step). ``resume=True`` loads it, restores networks, optimizers,
+    history, extra state and random number generators, and carries on.
+    Returns the ``History``.
+    """
+    if (epochs is None) == (steps is None):
+        raise ValueError("fit needs exactly one budget: epochs=... or steps=... (not both, not neither).")
+    budget_value = epochs if epochs is not None else steps
+    if not isinstance(budget_value, int) or isinstance(budget_value, bool) or budget_value < 0:
+        raise ValueError(f"The training budget must be a whole number >= 0, got {budget_value!r}.")
+    if not isinstance(latent_dim, int) or latent_dim < 1:
+        raise ValueError(f"latent_dim must be a positive whole number, got {latent_dim!r}.")
+    if resume and checkpoint_dir is None:
+        raise ValueError("resume=True needs checkpoint_dir=... (the folder the interrupted run saved to).")
+
+    ckpt_path = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
+    history = History()
+    extra: Dict[str, Any] = dict(extra_state or {})
+    if resume and ckpt_path is not None and ckpt_path.exists():
+        state = load_checkpoint(ckpt_path, map_location=_device_of(gen))
+        history, saved_extra = _restore(state, gen, disc, gen_optim, disc_optim, step_fn, data, ckpt_path)
+        extra.update(saved_extra)
+        if progress:
+            print(f"Resuming from {ckpt_path}: {history.epoch} epoch(s), {history.step} step(s) already done.")
+    elif resume and progress:
+        print(f"No checkpoint in {checkpoint_dir} yet: starting from scratch.")
+
+    device = _device_of(gen)
+    try:
+        per_epoch = len(data)  # type: ignore[arg-type]
+    except TypeError:
+        per_epoch = None
+    if steps is not None:
+        total = steps
+    else:
+        total = per_epoch * epochs if per_epoch is not None else None
+    if per_epoch == 0:
+        raise ValueError("The data loader is empty: check the dataset, and batch_size with drop_last=True.")
+
+    def done() -> bool:
+        if steps is not None:
+            return history.step >= steps
+        return history.epoch >= epochs  # type: ignore[operator]
+
+    bar = None
+    if progress and not done():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, initial=history.step, desc=desc or "training", unit="step", leave=True)
+
+    def save() -> None:
+        if ckpt_path is not None:
+            save_checkpoint(ckpt_path, _checkpoint_state(gen, disc, gen_optim, disc_optim, history, extra, step_fn, data))
+
+    try:
+        while not done():
+            started = time.perf_counter()
+            any_batch = False
+            for batch, last_in_epoch in _lookahead(data):
+                any_batch = True
+                real = _unwrap(batch).to(device, non_blocking=True)
+                g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, real, latent_dim)
+                g_loss, d_loss = _as_float(g_loss, "generator"), _as_float(d_loss, "discriminator")
+                history.gen_loss.append(g_loss)
+                history.disc_loss.append(d_loss)
+                history.step += 1
+                if last_in_epoch:
+                    history.epoch += 1
+                last_step = done()
+                ctx = StepContext(
+                    step=history.step, epoch=history.epoch, end_of_epoch=last_in_epoch, last_step=last_step,
+                    gen=gen, disc=disc, history=history, gen_loss=g_loss, disc_loss=d_loss, extra=extra,
+                )
+                for cb in callbacks:
+                    cb(ctx)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(G=f"{g_loss:.3f}", D=f"{d_loss:.3f}", refresh=False)
+                if last_in_epoch or last_step:
+                    history.seconds += time.perf_counter() - started
+                    started = time.perf_counter()
+                    save()
+                if last_step:
+                    break
+            if not any_batch:
+                raise ValueError("The data loader yielded no batches: check the dataset and batch_size.")
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def _as_float(value: Any, which: str) -> float:
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            raise ValueError(
+                f"The step returned a {which} loss with shape {tuple(value.shape)}; return one number "
+                "per loss (average over the batch, then .item())."
+            )
+        value = value.item()
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"The step should return two numbers (generator loss, discriminator loss); got {value!r}.") from None
+    if not math.isfinite(out):
+        raise FloatingPointError(
+            f"The {which} loss became {out}: training diverged. Lower the learning rate, or clamp the "
+            "probabilities inside your logs."
+        )
+    return out
+
+
+__all__ = [
+    "train_step",
+    "pretrain_discriminator",
+    "History",
+    "StepContext",
+    "every",
+    "fit",
+    "save_checkpoint",
+    "load_checkpoint",
+    "CHECKPOINT_NAME",
+]
