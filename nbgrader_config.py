@@ -29,6 +29,7 @@ c.ClearOutput.enabled = True
 
 # Grading: put back test cells a student deleted or edited (from the gradebook's checksums).
 c.OverwriteCells.enabled = True
+c.OverwriteCells.add_missing_cells = True
 c.CheckCellMetadata.enabled = True
 
 # Feedback must not show hidden tests.

@@ -74,7 +74,8 @@ def pretrain_discriminator(
 ) -> List[float]:
     """Give the detective a head start: ``steps`` discriminator-only updates.
 
-    The generator is not updated. Returns the discriminator loss of each step.
+    The generator's weights are not updated (its BatchNorm running statistics,
+    if any, still follow the fakes). Returns the discriminator loss of each step.
     """
     device = _device_of(gen)
     losses: List[float] = []
