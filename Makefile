@@ -8,6 +8,8 @@ ASSIGNMENTS ?= $(notdir $(wildcard solutions/[0-9][0-9]_*))
 # pytest-xdist workers for the test run (notebooks of one file stay on one worker).
 WORKERS ?= 2
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
+# Extra arguments for `make lab`, e.g. LAB_ARGS="--no-browser --port=8890".
+LAB_ARGS ?=
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
@@ -28,7 +30,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(LAB_FLAGS) --notebook-dir=notebooks
+	$(BIN)/jupyter lab $(LAB_FLAGS) --notebook-dir=notebooks $(LAB_ARGS)
 
 test: $(STAMP)
 	AML_GAN_FAST=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --nbval-lax tests solutions
