@@ -48,11 +48,14 @@ class Report:
         if code not in [w.code for w in self.warnings]:
             self.warnings.append(Problem(code, message))
 
-    def raise_for_problems(self) -> "Report":
-        """Raise ``AssertionError`` listing every problem; return self when there is none."""
+    def raise_for_problems(self) -> None:
+        """Raise ``AssertionError`` listing every problem.
+
+        Returns None on purpose: in an nbgrader test cell a returned value would be
+        displayed and read as a partial score.
+        """
         if self.problems:
             raise AssertionError(self._text())
-        return self
 
     def _text(self) -> str:
         if self.passed:
