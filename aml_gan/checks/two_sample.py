@@ -1,2 +1,301 @@
-"""(being written)"""
-__all__ = []
+"""Grading check for notebook 01: a two-sample test by classifier accuracy.
+
+The student writes ``fn(real, fake, seed=0) -> float``: train a classifier to
+tell ``real`` rows (label 1) from ``fake`` rows (label 0) and return its
+accuracy on rows it did not train on. The check only calls ``fn`` on seeded
+data and looks at what comes back; it never reads the source code.
+
+What it asks of a correct function, and the problem code when it fails:
+
+========================  ==========================================================
+code                      the behaviour that failed
+========================  ==========================================================
+``not_implemented``       the stub still raises ``NotImplementedError``
+``raised``                any other exception on (n, 1) Gaussian samples
+``not_a_number``          the result is not one number (a tensor of predictions, None...)
+``out_of_range``          NaN, below 0 or above 1 (a percentage, a count of hits)
+``mutates_inputs``        ``real`` or ``fake`` changed during the call
+``always_half``           0.5 every time, whatever the data
+``constant_output``       the same number every time, whatever the data
+``matched_not_half``      two samples of N(0, 1) (1000 each) did not give 0.5 +/- 0.1
+``inverted_labels``       clearly separated samples gave an accuracy below 0.25
+``shifted_not_detected``  clearly separated samples (best possible 0.93) gave 0.25-0.75
+``bad_1d_input``          (n,) inputs raised or gave a different answer from (n, 1)
+``accuracy_on_training_data``  small matched samples in 512 dimensions averaged > 0.65
+========================  ==========================================================
+
+How the training-data bug is caught: with 150 points per side in 512
+dimensions, any classifier that is trained to fit its data separates the
+training rows perfectly (there are more dimensions than points), so accuracy
+measured on training rows is near 1.0 even though both samples come from the
+same Gaussian; accuracy measured on all rows after training on half of them is
+near 0.75. On held-out rows every classifier, however over-fitted, averages
+exactly 0.5 there (the test rows are independent of what it learned). The check
+averages three such draws and flags a mean above 0.65: a correct function with
+a 50/50 split stays 6 standard deviations below that, one with an 80/20 split 4.
+Not caught: training accuracy reported by a classifier trained so little
+that it does not fit its training rows (in 512 dimensions it then sits near
+0.5 too). No behavioural test can see that bug, because the number it returns
+is then almost the held-out one; the notebook explains why held-out data matters.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import random
+import warnings
+from typing import Callable, Iterator, List, Optional
+
+import numpy as np
+import torch
+
+from ..config import torch_threads
+from .report import Report
+
+__all__ = ["check_two_sample_test"]
+
+N_MATCHED = 1000
+N_SHIFTED = 400
+SHIFT = 3.0
+MATCHED_TOLERANCE = 0.10
+SHIFTED_PASS = 0.75
+INVERTED_BELOW = 0.25
+MEMORIZE_N, MEMORIZE_D, MEMORIZE_DRAWS = 150, 512, 3
+MEMORIZE_THRESHOLD = 0.65
+
+
+class _Stop(Exception):
+    """Internal: stop checking after a problem that makes later cases meaningless."""
+
+
+@contextlib.contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """Seed every global RNG for one call of the student's function, then restore them.
+
+    Warnings and other stderr output (a tqdm bar) inside the call are swallowed:
+    nbgrader gives zero points to a test cell that writes anything to stderr, and
+    a harmless deprecation warning in a student's code must not cost the marks.
+    """
+    py_state = random.getstate()
+    np_state = np.random.get_state()
+    with torch.random.fork_rng(devices=[]), torch_threads(1), warnings.catch_warnings(), \
+            contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        torch.manual_seed(seed)
+        np.random.seed(seed)
+        random.seed(seed)
+        try:
+            yield
+        finally:
+            random.setstate(py_state)
+            np.random.set_state(np_state)
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0][:200]}" if text else type(err).__name__
+
+
+def _to_number(value) -> Optional[float]:
+    """The returned value as a float, or None when it is not a single number."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1 or value.is_complex():
+            return None
+        return float(value.detach().cpu().reshape(()))
+    if isinstance(value, np.ndarray):
+        if value.size != 1 or np.iscomplexobj(value):
+            return None
+        return float(value.reshape(()))
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    return None
+
+
+def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
+    """Check a student's ``fn(real, fake, seed=0) -> float`` (held-out detector accuracy).
+
+    Calls ``fn`` about ten times on seeded Gaussian samples of shapes (n, 1),
+    (n, 2), (n,) and (n, 512); takes about a second with a small torch
+    classifier trained for a few hundred steps. ``seed``
+    changes the data (hidden tests use another one). Returns a Report; test
+    cells call ``.raise_for_problems()``.
+    """
+    name = getattr(fn, "__name__", "your function")
+    report = Report(f"check_two_sample_test({name})")
+    gen = torch.Generator().manual_seed(10_000 + int(seed))
+    calls: List[float] = []
+
+    def gauss(n: int, d: int, shift: float = 0.0) -> torch.Tensor:
+        x = torch.randn(n, d, generator=gen)
+        if shift:
+            x = x + shift / math.sqrt(d)  # the mean moves by `shift` in Euclidean distance
+        return x
+
+    def call(real: torch.Tensor, fake: torch.Tensor, what: str, **kwargs) -> float:
+        saved = (real.clone(), fake.clone())
+        with _seeded(int(seed) + len(calls)):
+            try:
+                value = fn(real, fake, **kwargs)
+            except NotImplementedError:
+                report.problem(
+                    "not_implemented",
+                    f"{name} still raises NotImplementedError. Replace the `raise NotImplementedError()` "
+                    "line with your code: split, train a classifier, return its held-out accuracy.",
+                )
+                raise _Stop from None
+            except Exception as err:  # noqa: BLE001 - the student's bug, reported in words
+                shape = f"real {tuple(real.shape)}, fake {tuple(fake.shape)}"
+                if real.dim() == 1:
+                    report.problem(
+                        "bad_1d_input",
+                        f"{name} raised {_one_line(err)} on 1-D inputs ({shape}). Samples of a 1-D "
+                        "distribution may come as shape (n,): reshape them to (n, 1) first, e.g. "
+                        "`real = real.reshape(len(real), -1)`.",
+                    )
+                    return float("nan")
+                report.problem(
+                    "raised",
+                    f"{name} raised {_one_line(err)} when called on {what} ({shape}). "
+                    "Run it yourself on `torch.randn(1000, 1)` twice and read the error message.",
+                )
+                raise _Stop from None
+        if not (torch.equal(real, saved[0]) and torch.equal(fake, saved[1])):
+            report.problem(
+                "mutates_inputs",
+                f"{name} changed `real` or `fake` in place (an in-place op such as `-=`, `.sub_()` or "
+                "`x[...] = `). The caller still needs its samples: work on a copy, e.g. "
+                "`x = (x - mean) / std` instead of `x -= mean`.",
+            )
+        number = _to_number(value)
+        if number is None:
+            report.problem(
+                "not_a_number",
+                f"{name} returned {type(value).__name__}"
+                + (f" of shape {tuple(value.shape)}" if hasattr(value, "shape") else "")
+                + ", not one number. Return the held-out accuracy as a float, e.g. "
+                "`return (predictions == labels).float().mean().item()`.",
+            )
+            raise _Stop
+        if math.isnan(number) or not 0.0 <= number <= 1.0:
+            hint = ""
+            if math.isnan(number):
+                hint = " NaN usually means an empty test set (0 / 0) or a loss that blew up."
+            elif number > 1.0 and number <= 100.0:
+                hint = (" It looks like a percentage (divide by 100) or a count of correct answers "
+                        "(divide by the number of test rows).")
+            elif number > 100.0:
+                hint = " It looks like a count of correct answers: divide by the number of test rows."
+            report.problem(
+                "out_of_range",
+                f"{name} returned {number:g} on {what}; an accuracy is a fraction between 0 and 1." + hint,
+            )
+            raise _Stop
+        calls.append(number)
+        return number
+
+    try:
+        matched = call(gauss(N_MATCHED, 1), gauss(N_MATCHED, 1), "two samples of N(0, 1)")
+        shifted = call(gauss(N_SHIFTED, 1), gauss(N_SHIFTED, 1, SHIFT), "N(0, 1) against N(3, 1)")
+        shifted_2d = call(gauss(N_SHIFTED, 2), gauss(N_SHIFTED, 2, SHIFT),
+                          "2-D Gaussians 3 apart (shape (n, 2))")
+        real_1d, fake_1d = gauss(N_SHIFTED, 1).reshape(-1), gauss(N_SHIFTED, 1, SHIFT).reshape(-1)
+        shifted_flat = call(real_1d, fake_1d, "N(0, 1) against N(3, 1) as 1-D tensors of shape (n,)")
+    except _Stop:
+        return report
+
+    if all(v == 0.5 for v in calls):
+        report.problem(
+            "always_half",
+            f"{name} returned 0.5 for every pair of samples, also for N(0, 1) against N(3, 1), which a "
+            "classifier tells apart 93% of the time. Train the classifier and compute its accuracy "
+            "on the held-out rows instead of returning a constant.",
+        )
+        return report
+    if len(set(calls)) == 1:
+        report.problem(
+            "constant_output",
+            f"{name} returned {calls[0]:g} for every pair of samples, whatever the data. The accuracy "
+            "must come from the classifier's predictions on the held-out rows."
+            + (" Always 0 or 1 usually means the rows were not shuffled before the split, so the "
+               "training part holds only real rows and the test part only fake ones."
+               if calls[0] in (0.0, 1.0) else ""),
+        )
+        return report
+
+    for value, what in ((shifted, "N(0, 1) against N(3, 1)"), (shifted_2d, "2-D Gaussians 3 apart")):
+        if value < INVERTED_BELOW:
+            report.problem(
+                "inverted_labels",
+                f"On {what}, {name} returned {value:.3f}: almost always wrong, which means the "
+                "classifier learned the difference but the score counts it backwards. Compare "
+                "predictions with the same labels you trained on (real = 1, fake = 0), and return the "
+                "accuracy, not the error rate.",
+            )
+        elif value < SHIFTED_PASS:
+            report.problem(
+                "shifted_not_detected",
+                f"On {what} (the best possible detector scores 0.93), {name} returned only {value:.3f}. "
+                "The classifier is not learning: check that it is trained for enough steps with "
+                "`optimizer.step()`, that each row keeps its own label when you shuffle, and that the "
+                "inputs are scaled (e.g. standardised) before training.",
+            )
+
+    if shifted >= SHIFTED_PASS and not math.isnan(shifted_flat) and shifted_flat < SHIFTED_PASS:
+        report.problem(
+            "bad_1d_input",
+            f"{name} scored {shifted:.3f} on samples of shape (n, 1) but {shifted_flat:.3f} on the "
+            "same kind of samples of shape (n,). Treat (n,) as n samples of one feature: "
+            "`x = x.reshape(len(x), -1)`.",
+        )
+
+    memorised = False
+    if matched > 0.5 - MATCHED_TOLERANCE:
+        try:
+            values = [
+                call(gauss(MEMORIZE_N, MEMORIZE_D), gauss(MEMORIZE_N, MEMORIZE_D),
+                     f"two samples of the same {MEMORIZE_D}-D Gaussian (150 each)")
+                for _ in range(MEMORIZE_DRAWS)
+            ]
+        except _Stop:
+            return report
+        mean = sum(values) / len(values)
+        if mean > MEMORIZE_THRESHOLD:
+            memorised = True
+            report.problem(
+                "accuracy_on_training_data",
+                f"On small samples from the SAME {MEMORIZE_D}-D Gaussian, {name} reported {mean:.2f} "
+                "on average. With more dimensions than points a classifier can memorise its training "
+                "rows, so accuracy measured on them says nothing. Split the rows first, train on one "
+                "part, and measure accuracy only on the held-out part.",
+            )
+
+    if abs(matched - 0.5) > MATCHED_TOLERANCE and not memorised:
+        report.problem(
+            "matched_not_half",
+            f"On two samples drawn from the same N(0, 1) (1000 each), {name} returned {matched:.3f}; "
+            "no classifier can beat a coin flip there, so held-out accuracy must be near 0.5. "
+            "Check that you test on rows the classifier never trained on, that real rows are labelled "
+            "1 and fake rows 0 in both training and testing, and that the accuracy counts both classes.",
+        )
+
+    if report.passed:
+        # Reproducibility is a warning only: same data, same seed, different global RNG states.
+        real, fake = gauss(200, 1), gauss(200, 1, 1.0)
+        results = []
+        for global_seed in (777, 12345):
+            with _seeded(global_seed):
+                try:
+                    results.append(_to_number(fn(real, fake, seed=1)))
+                except TypeError:
+                    report.warn("no_seed_argument", f"{name} does not accept `seed=`; keep the signature "
+                                "`(real, fake, seed=0)` so results can be reproduced.")
+                    break
+                except Exception:  # noqa: BLE001 - only a warning
+                    break
+        if len(results) == 2 and results[0] != results[1]:
+            report.warn("ignores_seed", f"{name} gave {results[0]} and then {results[1]} for the same "
+                        "samples and seed=1: seed your split and your model with `seed` so results repeat.")
+    return report
