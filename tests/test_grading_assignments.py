@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import re
 
-import nbformat
 import pytest
 
 from conftest import SOLUTIONS, assignments, nbgrader_meta, read_notebook
@@ -49,7 +48,7 @@ def test_assignment_grades_end_to_end(assignment, course_factory):
     course.nbgrader("generate_feedback", assignment, "--force")
     page = (course.root / "feedback" / "solution_student" / assignment / f"{assignment}.html").read_text()
     text = html.unescape(re.sub(r"<[^>]+>", "", page))
-    visible = nbformat.writes(released)
+    visible = "\n".join(c.source for c in released.cells)
     leaked = [ln for ln in _hidden_lines(solution) if ln in text and ln not in visible]
     assert not leaked, f"feedback for {assignment} shows hidden tests: {leaked[:3]}"
 
