@@ -1,2 +1,218 @@
-"""(being written)"""
-__all__ = []
+"""Check for notebook 06's exercise ``implied_gaussian(generator) -> (mean, cov)``.
+
+The student reads the Gaussian a linear generator produces off its layer: for
+``G(z) = z W^T + b`` (torch's ``nn.Linear``) and ``z ~ N(0, I)``, the mean is ``b``
+and the covariance is ``W W^T``. The check calls the student's function on probe
+generators with known weights (never the same numbers as the trained one) and
+compares with those formulas; it names the common slips (``W^T W``, the weight
+itself, a forgotten bias, the data's moments instead of the generator's, a
+sampled estimate, NumPy arrays, wrong shapes, swapped outputs).
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, List, Optional, Sequence
+
+import torch
+import torch.nn as nn
+
+from ..data.gaussian import true_covariance, true_mean
+from ..models.gaussian import gaussian_generator, linear_layer
+from .report import Report
+
+_CHECK = "implied_gaussian"
+
+
+def probe_generator(weight, bias) -> nn.Sequential:
+    """A linear generator (like ``gaussian_generator``) with the given ``weight`` (d, k) and ``bias`` (d,)."""
+    W = torch.as_tensor(weight, dtype=torch.float32)
+    b = torch.as_tensor(bias, dtype=torch.float32)
+    if W.dim() != 2 or b.shape != (W.shape[0],):
+        raise ValueError(f"weight must be (d, k) and bias (d,), got {tuple(W.shape)} and {tuple(b.shape)}.")
+    gen = gaussian_generator(latent_dim=W.shape[1], data_dim=W.shape[0])
+    with torch.no_grad():
+        gen[0].weight.copy_(W)
+        gen[0].bias.copy_(b)
+    return gen
+
+
+def random_probe_generator(latent_dim: int = 2, data_dim: int = 2, *, seed: int = 0) -> nn.Sequential:
+    """A linear generator with seeded weights of order one (not the tiny N(0, 0.02) start)."""
+    g = torch.Generator().manual_seed(seed)
+    W = torch.randn(data_dim, latent_dim, generator=g)
+    b = 2 * torch.randn(data_dim, generator=g)
+    return probe_generator(W, b)
+
+
+def default_probes() -> List[nn.Sequential]:
+    """Two 2-to-2 generators whose W W^T, W^T W, W and b all differ from each other and from the data's."""
+    return [
+        probe_generator([[1.0, 2.0], [0.0, 1.0]], [3.0, -1.0]),
+        probe_generator([[0.5, -1.5], [2.0, 0.25]], [-0.5, 0.75]),
+    ]
+
+
+def _fmt(t: torch.Tensor) -> str:
+    return str([round(float(v), 3) for v in t.reshape(-1)]) if t.dim() <= 1 else str(
+        [[round(float(v), 3) for v in row] for row in t]
+    )
+
+
+def _close(a: torch.Tensor, b: torch.Tensor, rtol: float, atol: float) -> bool:
+    return a.shape == b.shape and bool(torch.allclose(a, b, rtol=rtol, atol=atol * (1 + float(b.abs().max()))))
+
+
+def _snapshot(gen: nn.Module):
+    return [p.detach().clone() for p in gen.parameters()]
+
+
+def _restore(gen: nn.Module, snap) -> None:
+    with torch.no_grad():
+        for p, s in zip(gen.parameters(), snap):
+            p.copy_(s)
+
+
+def _raised_message(err: BaseException) -> str:
+    text = f"Calling implied_gaussian(generator) raised {type(err).__name__}: {err}."
+    low = str(err).lower()
+    if isinstance(err, AttributeError) and ("weight" in low or "bias" in low):
+        text += " The generator is an nn.Sequential: its linear layer is generator[0], with .weight and .bias."
+    elif "shape" in low or "size" in low or "dimension" in low:
+        text += " Check the shapes: the weight W is (data_dim, latent_dim), so W @ W.T is (data_dim, data_dim)."
+    else:
+        text += " Make sure it runs on any generator built like the one in this notebook."
+    return text
+
+
+def check_implied_gaussian(
+    implied_gaussian: Callable,
+    generators: Optional[Sequence[nn.Module]] = None,
+    *,
+    rtol: float = 1e-4,
+    atol: float = 1e-5,
+) -> Report:
+    """Grade ``implied_gaussian(generator) -> (mean (d,), cov (d, d))``, both torch tensors.
+
+    ``generators``: the linear generators to try (default ``default_probes()``); each must
+    hold exactly one ``nn.Linear`` with a bias. Expected: mean = bias, cov = W W^T,
+    within ``rtol``/``atol``. Problem codes: not_callable, not_implemented, raised,
+    modified_generator, not_a_pair, not_tensor, swapped, mean_shape, cov_shape,
+    mean_missing_bias, mean_is_data, mean_approximate, mean_wrong, cov_transposed,
+    cov_is_weight, cov_second_moment, cov_diagonal_only, cov_is_data, cov_approximate,
+    cov_wrong. Warning: not_detached (returned tensors still tied to the parameters).
+    """
+    report = Report(_CHECK)
+    if not callable(implied_gaussian):
+        report.problem("not_callable", f"implied_gaussian must be a function, got {type(implied_gaussian).__name__}. "
+                       "Define it with def implied_gaussian(generator): ... and run that cell again.")
+        return report
+    probes = list(default_probes() if generators is None else generators)
+    if not probes:
+        raise ValueError("generators is empty: pass at least one linear generator, or None for the default probes.")
+    data_mean, data_cov = true_mean(torch.float64), true_covariance(torch.float64)
+
+    for gen in probes:
+        layer = linear_layer(gen)
+        if layer.bias is None:
+            raise ValueError("probe generators need a bias (nn.Linear(..., bias=True)): the mean is read off it.")
+        W = layer.weight.detach().to("cpu", torch.float64).clone()
+        b = layer.bias.detach().to("cpu", torch.float64).clone()
+        d, k = W.shape
+        want_mean, want_cov = b, W @ W.T
+        snap = _snapshot(gen)
+        try:
+            out = implied_gaussian(gen)
+        except NotImplementedError:
+            report.problem("not_implemented", "implied_gaussian still raises NotImplementedError. "
+                           "Replace the stub with your code: return the generator's bias and W @ W.T.")
+            return report
+        except Exception as err:  # noqa: BLE001 (a student's bug becomes a message)
+            report.problem("raised", _raised_message(err))
+            _restore(gen, snap)
+            return report
+        if any(not torch.equal(p.detach(), s) for p, s in zip(gen.parameters(), snap)):
+            report.problem("modified_generator", "implied_gaussian changed the generator's weights or bias "
+                           "(an in-place operation such as .t_(), .add_() or +=). Only read the parameters: "
+                           "use W.T and W @ W.T, which make new tensors.")
+            _restore(gen, snap)
+
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            report.problem("not_a_pair", f"implied_gaussian returned {type(out).__name__}, not a pair. "
+                           "Return two things: return mean, cov.")
+            continue
+        mean, cov = out
+        if not (isinstance(mean, torch.Tensor) and isinstance(cov, torch.Tensor)):
+            kinds = f"{type(mean).__name__} and {type(cov).__name__}"
+            report.problem("not_tensor", f"implied_gaussian returned {kinds}; both must be torch tensors. "
+                           "Keep them as tensors (no .numpy() or .tolist()); torch.as_tensor(...) converts back.")
+            try:
+                mean, cov = torch.as_tensor(mean), torch.as_tensor(cov)
+            except Exception:  # noqa: BLE001
+                continue
+        for t in (mean, cov):
+            if t.requires_grad or (layer.bias is not None and t.data_ptr() in (layer.bias.data_ptr(), layer.weight.data_ptr())):
+                report.warn("not_detached", "Your result is still tied to the generator's parameters, so it "
+                            "would change (or carry gradients) when training goes on. Compute them from "
+                            "generator[0].weight.detach() and generator[0].bias.detach().clone().")
+        m = mean.detach().to("cpu", torch.float64)
+        c = cov.detach().to("cpu", torch.float64)
+
+        if tuple(m.shape) == (d, d) and tuple(c.shape) == (d,):
+            report.problem("swapped", "You returned the covariance first and the mean second. "
+                           "Return them in the order (mean, cov).")
+            continue
+        mean_ok_shape = tuple(m.shape) == (d,)
+        cov_ok_shape = tuple(c.shape) == (d, d)
+        if not mean_ok_shape:
+            hint = " Flatten it with .reshape(-1)." if m.numel() == d else ""
+            report.problem("mean_shape", f"The mean must have shape ({d},), one number per output coordinate, "
+                           f"but yours has shape {tuple(m.shape)}.{hint} The bias already has the right shape.")
+        if not cov_ok_shape:
+            if k != d and tuple(c.shape) == (k, k):
+                report.problem("cov_transposed", f"Your covariance is {k}x{k}, the size of the noise, not of the "
+                               f"output ({d}x{d}): that is W.T @ W. With x = z @ W.T + b the covariance is W @ W.T.")
+            else:
+                report.problem("cov_shape", f"The covariance must be a ({d}, {d}) matrix, but yours has shape "
+                               f"{tuple(c.shape)}. Use W @ W.T, where W = generator[0].weight has shape ({d}, {k}).")
+
+        if mean_ok_shape and not _close(m, want_mean, rtol, atol):
+            spread = math.sqrt(max(float(torch.trace(want_cov)), 1e-12) / d)
+            if float(want_mean.abs().max()) > 1e-6 and _close(m, torch.zeros_like(m), rtol, atol):
+                report.problem("mean_missing_bias", "Your mean is zero, but the generator adds its bias: "
+                               "E[z @ W.T + b] = b because E[z] = 0. Return generator[0].bias as the mean.")
+            elif d == 2 and _close(m, data_mean, 1e-3, 1e-3):
+                report.problem("mean_is_data", "Your mean is the data's true mean b = [1, 2], not this "
+                               "generator's. Read it off the generator passed in: generator[0].bias.")
+            elif float((m - want_mean).norm()) < 0.25 * spread:
+                report.problem("mean_approximate", "Your mean is close but not exact, as if estimated from "
+                               "samples. A linear generator's mean is exactly its bias: no sampling needed.")
+            else:
+                report.problem("mean_wrong", f"For a generator with bias {_fmt(b)} the mean is that bias, "
+                               f"but yours is {_fmt(m)}. The noise has mean zero, so only the bias survives.")
+
+        if cov_ok_shape and not _close(c, want_cov, rtol, atol):
+            if d == k and _close(c, W.T @ W, rtol, atol):
+                report.problem("cov_transposed", "You returned W.T @ W. torch's nn.Linear computes "
+                               "x = z @ W.T + b, so Cov[x] = W Cov[z] W.T = W @ W.T. Swap the order of the product.")
+            elif d == k and _close(c, W, rtol, atol):
+                report.problem("cov_is_weight", "You returned the weight matrix itself. The weight maps noise "
+                               "to points; the covariance of the points is W @ W.T.")
+            elif _close(c, want_cov + torch.outer(b, b), rtol, atol):
+                report.problem("cov_second_moment", "You returned E[x x^T] = W W^T + b b^T, which still contains "
+                               "the mean. The covariance is centred: drop the b b^T term and return W @ W.T.")
+            elif _close(c, torch.diag(torch.diag(want_cov)), rtol, atol):
+                report.problem("cov_diagonal_only", "You returned only the variances (the diagonal). The "
+                               "covariance also has the off-diagonal terms: return the full W @ W.T.")
+            elif d == 2 and _close(c, data_cov, 1e-3, 1e-3):
+                report.problem("cov_is_data", "You returned the data's true covariance A^T A, not this "
+                               "generator's. Compute it from the generator passed in: W @ W.T with W = generator[0].weight.")
+            elif float((c - want_cov).norm()) < 0.2 * float(want_cov.norm()):
+                report.problem("cov_approximate", "Your covariance is close but not exact, as if estimated from "
+                               "samples. For a linear generator it is exactly W @ W.T: no sampling needed.")
+            else:
+                report.problem("cov_wrong", f"For a generator with weight W = {_fmt(W)} the covariance is "
+                               f"W @ W.T = {_fmt(want_cov)}, but yours is {_fmt(c)}.")
+    return report
+
+
+__all__ = ["check_implied_gaussian", "probe_generator", "random_probe_generator", "default_probes"]
