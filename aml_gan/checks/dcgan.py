@@ -1,2 +1,335 @@
-"""(being written)"""
-__all__ = []
+"""Checks for the DCGAN blocks of notebook 05, by output shapes and parameter counts on tiny fixed inputs.
+
+``check_generator_block(fn)`` grades ``fn(in_channels, out_channels, first=False)``:
+ConvTranspose2d (kernel 4, no bias; stride 1 padding 0 when ``first``, else stride 2
+padding 1) + BatchNorm2d + ReLU.
+
+``check_discriminator_block(fn)`` grades ``fn(in_channels, out_channels, batch_norm=True)``:
+Conv2d (kernel 4, stride 2, padding 1, no bias) + BatchNorm2d (when asked) + LeakyReLU(0.2).
+
+``check_dcgan_pair(gen, disc, latent_dim, image_size)`` checks two assembled networks.
+
+Each check builds the student's block on a few tiny sizes, runs it on seeded
+inputs, and compares: the output shape (channels, then height and width), the
+parameter count (which tells a convolution bias or a missing batch norm apart),
+the activation's slope on the negative side (0 for ReLU, 0.2 for LeakyReLU),
+and the order of the layers (read with forward hooks, never from source code).
+The global RNG is left as it was.
+"""
+from __future__ import annotations
+
+from typing import Callable, List, Optional, Tuple
+
+import torch
+from torch import nn
+
+from .report import Report
+
+_CONVS = (nn.Conv2d, nn.ConvTranspose2d)
+_NORMS = (nn.BatchNorm2d, nn.InstanceNorm2d, nn.GroupNorm, nn.LayerNorm)
+
+
+def _build(report: Report, fn: Callable, name: str, args: tuple, kwargs: dict) -> Optional[nn.Module]:
+    """Call the student's factory; record why it failed, if it did."""
+    call = f"{name}({', '.join(map(repr, args))}{''.join(f', {k}={v!r}' for k, v in kwargs.items())})"
+    try:
+        block = fn(*args, **kwargs)
+    except NotImplementedError:
+        report.problem("not_implemented", f"{name} still raises NotImplementedError: replace the "
+                                          "`raise NotImplementedError()` line with your block.")
+        return None
+    except TypeError as err:
+        report.problem("signature", f"Calling {call} failed ({err}). Keep the signature given in the notebook, "
+                                    "including the keyword argument.")
+        return None
+    except Exception as err:  # noqa: BLE001 - the student's code may raise anything
+        report.problem("error", f"Calling {call} raised {type(err).__name__}: {err}. Build the layers only "
+                                "from the arguments you are given.")
+        return None
+    if not isinstance(block, nn.Module):
+        report.problem("not_module", f"{call} returned a {type(block).__name__}, not a network. Return the layers "
+                                     "wrapped in nn.Sequential(...).")
+        return None
+    return block
+
+
+def _trace(block: nn.Module, x: torch.Tensor) -> Tuple[Optional[torch.Tensor], List[nn.Module], Optional[str]]:
+    """Run ``block(x)`` recording the leaf modules in the order they ran. Returns (output, order, error)."""
+    order: List[nn.Module] = []
+    hooks = [m.register_forward_hook(lambda mod, inp, out: order.append(mod))
+             for m in block.modules() if not list(m.children())]
+    try:
+        out = block(x)
+    except Exception as err:  # noqa: BLE001
+        return None, order, f"{type(err).__name__}: {str(err).splitlines()[0][:160]}"
+    finally:
+        for h in hooks:
+            h.remove()
+    if not isinstance(out, torch.Tensor):
+        return None, order, f"it returned a {type(out).__name__}, not a tensor"
+    return out, order, None
+
+
+def _negative_slope(block: nn.Module, x: torch.Tensor) -> Optional[float]:
+    """How the block scales the negative side: -f(-x)/f(x) where f(x) > 0.
+
+    A bias-free convolution is odd (conv(-x) = -conv(x)) and so is batch norm in
+    training mode, so for conv + norm + activation this ratio is the activation's
+    negative slope: 0 for ReLU, 0.2 for LeakyReLU(0.2), 1 for no activation.
+    """
+    with torch.no_grad():
+        pos, neg = block(x), block(-x)
+    mask = pos > 1e-3
+    if mask.sum() < 4:
+        return None
+    return float((-neg[mask] / pos[mask]).median())
+
+
+def _inputs(shape: Tuple[int, ...], seed: int) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randn(shape, generator=gen)
+
+
+def _count(block: nn.Module) -> int:
+    return sum(p.numel() for p in block.parameters())
+
+
+def _has(order: List[nn.Module], kinds) -> bool:
+    return any(isinstance(m, kinds) for m in order)
+
+
+def _first_index(order: List[nn.Module], kinds) -> int:
+    for i, m in enumerate(order):
+        if isinstance(m, kinds):
+            return i
+    return -1
+
+
+def _conv_of(order: List[nn.Module], kind) -> Optional[nn.Module]:
+    for m in order:
+        if isinstance(m, kind):
+            return m
+    return None
+
+
+def _check_params(report: Report, block: nn.Module, order: List[nn.Module], conv_kind, name: str,
+                  c_in: int, c_out: int, norm: bool) -> None:
+    """Parameter count: in*out*16 for the kernel-4 convolution, + 2*out with batch norm."""
+    expected = c_in * c_out * 16 + (2 * c_out if norm else 0)
+    got = _count(block)
+    if got == expected:
+        return
+    conv = _conv_of(order, conv_kind)
+    what = "transposed convolution" if conv_kind is nn.ConvTranspose2d else "convolution"
+    if conv is not None and conv.bias is not None and got - c_out == expected:
+        why = ("The batch norm right after it subtracts every constant again, so the bias does nothing"
+               if norm else "DCGAN convolutions carry no bias")
+        report.problem("conv_bias", f"The {what} in {name} has a bias ({c_out} extra parameters). {why}: "
+                                    "create it with bias=False.")
+        return
+    if conv is not None and tuple(conv.kernel_size) != (4, 4):
+        report.problem("kernel", f"The {what} in {name} has kernel_size={tuple(conv.kernel_size)}; DCGAN blocks "
+                                 "use kernel_size=4, so that stride 2 and padding 1 exactly double (or halve) "
+                                 "the picture.")
+        return
+    if norm and got in (expected - 2 * c_out, expected - c_out):
+        report.problem("batch_norm_missing", f"{name} has no batch norm: {got} parameters instead of {expected}. "
+                                             f"Add nn.BatchNorm2d({c_out}) right after the {what}.")
+        return
+    if not norm and got in (expected + 2 * c_out, expected + 3 * c_out):
+        report.problem("batch_norm_flag", f"{name}(..., batch_norm=False) still has a batch norm ({got} parameters "
+                                          f"instead of {expected}). Only add nn.BatchNorm2d when batch_norm is True.")
+        return
+    report.problem("param_count", f"{name}({c_in}, {c_out}, ...) has {got} parameters; the expected block has "
+                                  f"{expected} ({c_in}*{c_out}*4*4 weights in one {what} without bias"
+                                  + (f", plus 2*{c_out} in the batch norm)." if norm else ").")
+                                  + " Check that it has exactly these layers.")
+
+
+def _check_order(report: Report, order: List[nn.Module], name: str, conv_kind, act_name: str) -> None:
+    i_conv, i_norm = _first_index(order, conv_kind), _first_index(order, _NORMS)
+    i_act = _first_index(order, (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.ELU, nn.GELU, nn.SiLU))
+    if i_conv > 0 and (i_conv > i_act >= 0 or i_conv > i_norm >= 0):
+        report.problem("order", f"In {name} the convolution does not come first. The order is: convolution, "
+                                f"then batch norm, then {act_name}.")
+    elif i_norm >= 0 and i_act >= 0 and i_act < i_norm:
+        report.problem("order", f"In {name} the activation runs before the batch norm. The order is: "
+                                f"convolution, then batch norm, then {act_name} last.")
+
+
+def _check_fresh(report: Report, fn: Callable, name: str, args: tuple, kwargs: dict) -> None:
+    """Two calls with the same arguments must give two separate sets of layers."""
+    try:
+        first, second = fn(*args, **kwargs), fn(*args, **kwargs)
+        shared = {id(p) for p in first.parameters()} & {id(p) for p in second.parameters()}
+    except Exception:  # noqa: BLE001 - reported by the other tests already
+        return
+    if shared or second is first:
+        report.problem("shared_layers", f"Two calls of {name} return the same layers. Create new layers inside "
+                                        "the function each time it is called (a network needs separate weights "
+                                        "in every block).")
+
+
+def check_generator_block(fn: Callable[..., nn.Module]) -> Report:
+    """Grade a generator block factory ``fn(in_channels, out_channels, first=False)``; see the module docstring."""
+    report = Report("generator block")
+    name = getattr(fn, "__name__", "generator_block")
+    cases = [  # (c_in, c_out, first, input shape, expected output shape)
+        (5, 3, True, (4, 5, 1, 1), (4, 3, 4, 4)),
+        (6, 4, False, (4, 6, 4, 4), (4, 4, 8, 8)),
+        (4, 2, False, (4, 4, 3, 5), (4, 2, 6, 10)),
+    ]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        for k, (c_in, c_out, first, in_shape, out_shape) in enumerate(cases):
+            kwargs = {"first": True} if first else {}
+            block = _build(report, fn, name, (c_in, c_out), kwargs)
+            if block is None:
+                return report
+            block.train()
+            x = _inputs(in_shape, 10 + k)
+            out, order, error = _trace(block, x)
+            if error:
+                if not any(isinstance(m, nn.ConvTranspose2d) for m in block.modules()):
+                    report.problem("not_transposed", f"{name} has no nn.ConvTranspose2d, and failed on an input of "
+                                                     f"shape {in_shape} ({error}). The generator grows pictures "
+                                                     "with transposed convolutions.")
+                else:
+                    report.problem("error", f"{name}({c_in}, {c_out}{', first=True' if first else ''}) failed on an "
+                                            f"input of shape {in_shape}: {error}. Its first layer must take "
+                                            f"in_channels={c_in} channels.")
+                return report
+            if out.dim() != 4 or out.shape[:2] != out_shape[:2]:
+                report.problem("channels", f"{name}({c_in}, {c_out}) turned {in_shape} into {tuple(out.shape)}, "
+                                           f"expected {out_shape}. The block must output out_channels={c_out} "
+                                           "channels.")
+                return report
+            if tuple(out.shape) != out_shape:
+                if first:
+                    hint = ("The first block turns the 1x1 noise into 4x4: use kernel_size=4, stride=1, "
+                            "padding=0, and stride=2, padding=1 only when first is False.")
+                else:
+                    hint = ("Every later block doubles height and width: ConvTranspose2d with kernel_size=4, "
+                            "stride=2, padding=1 (and nn.ConvTranspose2d, not nn.Conv2d, which shrinks).")
+                report.problem("size", f"{name}({c_in}, {c_out}{', first=True' if first else ''}) turned {in_shape} "
+                                       f"into {tuple(out.shape)}, expected {out_shape}. {hint}")
+                return report
+            if not _has(order, nn.ConvTranspose2d):
+                report.problem("not_transposed", f"{name} has the right output shape but no nn.ConvTranspose2d: the "
+                                                 "generator grows pictures with transposed convolutions.")
+                return report
+            _check_params(report, block, order, nn.ConvTranspose2d, name, c_in, c_out, norm=True)
+            _check_order(report, order, name, nn.ConvTranspose2d, "ReLU")
+            if report.problems:
+                return report
+            slope = _negative_slope(block, x)
+            if out.min() < 0 or slope is None or abs(slope) > 0.005:
+                shown = "nothing (no activation)" if slope is not None and abs(slope - 1) < 0.05 else (
+                    f"an activation that keeps negative values (scaled by {slope:.2f})" if slope is not None
+                    else "an unusual activation")
+                report.problem("activation", f"{name} ends with {shown}. Generator blocks end with nn.ReLU(): "
+                                             "negative values become 0 (LeakyReLU belongs to the discriminator; "
+                                             "Tanh only to the generator's very last layer).")
+                return report
+        _check_fresh(report, fn, name, (6, 4), {})
+    return report
+
+
+def check_discriminator_block(fn: Callable[..., nn.Module]) -> Report:
+    """Grade a discriminator block factory ``fn(in_channels, out_channels, batch_norm=True)``; see the module docstring."""
+    report = Report("discriminator block")
+    name = getattr(fn, "__name__", "discriminator_block")
+    cases = [  # (c_in, c_out, batch_norm, input shape, expected output shape)
+        (3, 4, False, (4, 3, 8, 8), (4, 4, 4, 4)),
+        (4, 6, True, (4, 4, 8, 6), (4, 6, 4, 3)),
+        (5, 3, True, (4, 5, 16, 16), (4, 3, 8, 8)),
+    ]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        for k, (c_in, c_out, norm, in_shape, out_shape) in enumerate(cases):
+            block = _build(report, fn, name, (c_in, c_out), {"batch_norm": norm})
+            if block is None:
+                return report
+            block.train()
+            x = _inputs(in_shape, 20 + k)
+            out, order, error = _trace(block, x)
+            if error:
+                report.problem("error", f"{name}({c_in}, {c_out}, batch_norm={norm}) failed on an input of shape "
+                                        f"{in_shape}: {error}. Its first layer must take in_channels={c_in} "
+                                        "channels.")
+                return report
+            if out.dim() != 4 or out.shape[:2] != out_shape[:2]:
+                report.problem("channels", f"{name}({c_in}, {c_out}, batch_norm={norm}) turned {in_shape} into "
+                                           f"{tuple(out.shape)}, expected {out_shape}. The block must output "
+                                           f"out_channels={c_out} channels.")
+                return report
+            if tuple(out.shape) != out_shape:
+                report.problem("size", f"{name}({c_in}, {c_out}) turned {in_shape} into {tuple(out.shape)}, expected "
+                                       f"{out_shape}. Each discriminator block halves height and width: nn.Conv2d "
+                                       "with kernel_size=4, stride=2, padding=1.")
+                return report
+            if not _has(order, nn.Conv2d):
+                report.problem("not_conv", f"{name} has the right output shape but no nn.Conv2d: the discriminator "
+                                           "shrinks pictures with strided convolutions.")
+                return report
+            _check_params(report, block, order, nn.Conv2d, name, c_in, c_out, norm=norm)
+            _check_order(report, order, name, nn.Conv2d, "LeakyReLU(0.2)")
+            if report.problems:
+                return report
+            slope = _negative_slope(block, x)
+            if slope is None or abs(slope - 0.2) > 0.02:
+                if slope is not None and abs(slope) <= 0.005:
+                    what = "a plain ReLU (slope 0 on the negative side), which can kill gradients"
+                elif slope is not None and abs(slope - 1) < 0.05:
+                    what = "no activation at all"
+                elif slope is not None:
+                    what = f"an activation that scales negative values by {slope:.2f}, not 0.2"
+                else:
+                    what = "an activation that never lets anything positive through"
+                report.problem("activation", f"{name} ends with {what}. Discriminator blocks end with "
+                                             "nn.LeakyReLU(0.2): negative values are kept, scaled by 0.2, so "
+                                             "gradients flow back to the generator everywhere.")
+                return report
+        _check_fresh(report, fn, name, (4, 6), {"batch_norm": True})
+    return report
+
+
+def check_dcgan_pair(gen: nn.Module, disc: nn.Module, latent_dim: int, image_size: int, batch: int = 4) -> Report:
+    """Check assembled networks: G maps (B, nz) to (B, 3, S, S) in [-1, 1]; D maps that to (B, 1) in (0, 1)."""
+    report = Report("DCGAN networks")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        device = next(iter(gen.parameters()), torch.empty(0)).device
+        z = torch.randn(batch, latent_dim, device=device)
+        try:
+            with torch.no_grad():
+                fake = gen(z)
+        except Exception as err:  # noqa: BLE001
+            report.problem("gen_error", f"The generator failed on noise of shape {(batch, latent_dim)}: "
+                                        f"{type(err).__name__}: {err}.")
+            return report
+        want = (batch, 3, image_size, image_size)
+        if tuple(fake.shape) != want:
+            report.problem("gen_shape", f"The generator made {tuple(fake.shape)} from noise {(batch, latent_dim)}; "
+                                        f"expected {want}.")
+            return report
+        if fake.min() < -1 - 1e-5 or fake.max() > 1 + 1e-5:
+            report.problem("gen_range", "The generator's pictures leave [-1, 1]: end it with nn.Tanh(), the range "
+                                        "of the data.")
+        try:
+            with torch.no_grad():
+                score = disc(fake)
+        except Exception as err:  # noqa: BLE001
+            report.problem("disc_error", f"The discriminator failed on pictures of shape {want}: "
+                                         f"{type(err).__name__}: {err}.")
+            return report
+        if tuple(score.shape) != (batch, 1):
+            report.problem("disc_shape", f"The discriminator returned {tuple(score.shape)}; expected ({batch}, 1), "
+                                         "one probability per picture.")
+        elif score.min() < 0 or score.max() > 1:
+            report.problem("disc_range", "The discriminator's outputs leave [0, 1]: it should return the "
+                                         "probability that a picture is real (a sigmoid at the end).")
+    return report
+
+
+__all__ = ["check_generator_block", "check_discriminator_block", "check_dcgan_pair"]
