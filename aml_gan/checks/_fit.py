@@ -106,14 +106,6 @@ def fit_gradient(out: torch.Tensor, grad: torch.Tensor, family: str) -> Optional
     return result
 
 
-def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
-    """|a - b| / max(|a|, |b|), 0 when both are zero."""
-    a = a.double().flatten()
-    b = b.double().flatten()
-    den = max(float(a.norm()), float(b.norm()))
-    return 0.0 if den == 0.0 else float((a - b).norm()) / den
-
-
 def exception_text(exc: BaseException, limit: int = 200) -> str:
     """``TypeName: first line of the message`` (no stack trace), shortened."""
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -162,7 +154,8 @@ def exception_hint(exc: BaseException) -> str:
             "`BCELoss` needs probabilities in [0, 1]. If your discriminator outputs raw scores, use "
             "`BCEWithLogitsLoss` (or end the discriminator with a sigmoid)."
         )
-    if "shapes cannot be multiplied" in low or "size mismatch" in low or "must match the size" in low:
+    if ("shapes cannot be multiplied" in low or "size mismatch" in low or "must match the size" in low
+            or "target size" in low):
         return (
             "A shape does not fit. Draw the noise as `(batch, latent_dim)` with `batch = real_batch.shape[0]` "
             "(or `(batch, latent_dim, 1, 1)` for a convolutional generator), and give `BCELoss` targets "

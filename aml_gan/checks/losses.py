@@ -1,2 +1,393 @@
-"""(being written)"""
-__all__ = []
+"""Checks for the loss exercises of notebook 02.
+
+Course conventions:
+
+- ``discriminator_loss(d_real, d_fake) -> 0-d tensor``: ``d_real = D(x)`` and
+  ``d_fake = D(G(z))`` are the discriminator's sigmoid outputs, shape ``(batch, 1)``;
+  the loss is the batch mean (a sum is accepted) of ``-log D(x) - log(1 - D(G(z)))``.
+- ``generator_loss(d_fake) -> 0-d tensor``: the non-saturating loss, the mean of
+  ``-log D(G(z))``.
+- ``margin_losses(c_real, c_fake, margin) -> (cost_loss, gen_loss)``: the energy-based
+  losses with a cost network C (low cost means real): ``L_C = C(x) + max(0, m - C(G(z)))``
+  and ``L_G = C(G(z))``, batch means (sums accepted).
+
+Like the loop checker, these never read the student's code: they call the function on
+probe tensors and read the gradient with respect to each input, which names the loss
+(see ``_fit.py``), then compare the value with the formula and try saturated inputs
+(D = 0 and D = 1), where a plain ``torch.log`` gives infinities.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, List, Optional, Tuple
+
+import torch
+
+from ._fit import TOL, exception_hint, exception_text, fit_gradient
+from .report import Report
+
+__all__ = ["check_discriminator_loss", "check_generator_loss", "check_margin_losses"]
+
+_D_REAL = [0.12, 0.3, 0.55, 0.7, 0.85, 0.95]
+_D_FAKE = [0.05, 0.2, 0.4, 0.6, 0.8, 0.9]
+_C_REAL = [0.1, 0.5, 1.2, 2.0, 0.8, 3.0]
+_C_FAKE = [0.2, 0.7, 1.5, 2.6, 0.05, 0.9]
+
+
+def _probe(values) -> torch.Tensor:
+    return torch.tensor(values, dtype=torch.float32).reshape(-1, 1).requires_grad_(True)
+
+
+def _describe(v) -> str:
+    if isinstance(v, torch.Tensor):
+        return f"a tensor of shape {tuple(v.shape)}"
+    return "None" if v is None else f"a {type(v).__name__}"
+
+
+def _call(report: Report, fn: Callable, args, name: str):
+    """Call the student's function; on an exception record ``raised`` and return None."""
+    try:
+        return fn(*args), True
+    except Exception as exc:  # the student's code: report it, no traceback
+        report.problem("raised", f"Your {name} raised {exception_text(exc)}. {exception_hint(exc)}")
+        low = str(exc).lower()
+        if "implicitly created only for scalar outputs" in low:
+            report.problem("loss_not_scalar", "The loss must be one number: average over the batch with `.mean()`.")
+        return None, False
+
+
+def _as_loss(report: Report, value, name: str) -> Optional[torch.Tensor]:
+    """Check one returned loss: a differentiable tensor holding one number. Returns it summed, or None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        report.problem(
+            "returns_wrong_type",
+            f"Your {name} returned a Python number, so nothing can be back-propagated through it. Return the "
+            "tensor itself (do not call `.item()` or `float()` on it).",
+        )
+        return None
+    if not isinstance(value, torch.Tensor):
+        report.problem("returns_wrong_type", f"Your {name} returned {_describe(value)}; it must return a 0-d tensor.")
+        return None
+    if value.numel() == 0:
+        report.problem("loss_not_scalar", f"Your {name} returned an empty tensor; it must return one number.")
+        return None
+    if value.grad_fn is None or not value.requires_grad:
+        report.problem(
+            "loss_not_differentiable",
+            f"Your {name} returned a tensor with no gradient history, so `backward()` cannot train anything. "
+            "Compute it from the inputs with torch operations only: no `.detach()`, `.item()`, `torch.no_grad()`, "
+            "`torch.tensor(...)` of results, or NumPy.",
+        )
+        return None
+    if value.numel() > 1:
+        report.problem(
+            "loss_not_scalar",
+            f"Your {name} returned {value.numel()} numbers (shape {tuple(value.shape)}) instead of one. "
+            "Average over the batch with `.mean()` so it returns a 0-d tensor.",
+        )
+    elif value.dim() > 0:
+        report.warn(
+            "loss_not_0d",
+            f"Your {name} returned shape {tuple(value.shape)}; a 0-d tensor (shape ()) is the convention: "
+            "`.mean()` gives one.",
+        )
+    return value.sum()
+
+
+def _grads(loss: torch.Tensor, inputs: List[torch.Tensor]) -> List[torch.Tensor]:
+    grads = torch.autograd.grad(loss, inputs, allow_unused=True, retain_graph=True)
+    return [torch.zeros_like(x) if g is None else g for x, g in zip(inputs, grads)]
+
+
+def _finite_at(report: Report, fn: Callable, args, name: str, fix: str) -> None:
+    """Value and gradients must be finite when D outputs exactly 0 or 1."""
+    inputs = [_probe(a) for a in args]
+    try:
+        out = fn(*inputs)
+        loss = out.sum() if isinstance(out, torch.Tensor) else None
+        if loss is None:
+            return
+        ok = bool(torch.isfinite(loss.detach()))
+        if ok and loss.requires_grad:
+            grads = _grads(loss, inputs)
+            ok = all(bool(torch.isfinite(g).all()) for g in grads)
+    except Exception as exc:
+        report.problem(
+            "not_finite_at_saturation",
+            f"Your {name} raised {exception_text(exc)} when the discriminator outputs exactly 0 or 1. {fix}",
+        )
+        return
+    if not ok:
+        report.problem(
+            "not_finite_at_saturation",
+            f"Your {name} gives inf or NaN when the discriminator outputs exactly 0 or 1 "
+            f"(log(0) = -inf). {fix}",
+        )
+
+
+_CLAMP_FIX = (
+    "Clamp inside the log, e.g. `torch.log(p.clamp(min=1e-7))`, or use `BCELoss`, which clamps for you."
+)
+
+
+def check_discriminator_loss(fn: Callable) -> Report:
+    """Check ``fn(d_real, d_fake) -> 0-d tensor`` against ``mean(-log D(x) - log(1 - D(G(z))))``.
+
+    Accepts a mean or a sum, explicit logs or ``BCELoss``, clamped logs. Problem codes:
+    ``raised``, ``returns_wrong_type``, ``loss_not_differentiable``, ``loss_not_scalar``,
+    ``wrong_discriminator_loss``, ``not_finite_at_saturation``.
+    """
+    if not callable(fn):
+        raise TypeError(f"check_discriminator_loss needs your function, got {_describe(fn)}: pass it without calling it.")
+    report = Report("check_discriminator_loss")
+    name = "discriminator_loss"
+    d_real, d_fake = _probe(_D_REAL), _probe(_D_FAKE)
+    out, ok = _call(report, fn, (d_real, d_fake), name)
+    if not ok:
+        return report
+    if isinstance(out, (tuple, list)):
+        report.problem("returns_wrong_type", f"Your {name} returned {len(out)} values; return one 0-d tensor (the sum of both terms).")
+        return report
+    loss = _as_loss(report, out, name)
+    if loss is None:
+        return report
+    g_real, g_fake = _grads(loss, [d_real, d_fake])
+    fr = fit_gradient(d_real, g_real, "prob")
+    ff = fit_gradient(d_fake, g_fake, "prob")
+    msg = _d_loss_diagnosis(fr, ff)
+    if msg is None:
+        kr, kf = fr.scale("T1"), ff.scale("T0")
+        if abs(kr - kf) > 1e-3 * max(abs(kr), abs(kf)):
+            msg = (
+                "Your discriminator_loss weighs the real and the fake term differently (for example a mean for "
+                "one and a sum for the other). Average both over the batch the same way."
+            )
+        else:
+            expected = (-torch.log(d_real.detach()) - torch.log(1 - d_fake.detach())).sum() * kr
+            if not math.isclose(float(loss.detach()), float(expected), rel_tol=1e-3, abs_tol=1e-5):
+                msg = (
+                    f"Your discriminator_loss has the right slope but the wrong value ({float(loss.detach()):.4f} where the "
+                    f"formula gives {float(expected):.4f}): is a constant added or a term scaled? Return exactly "
+                    "the mean of -log D(x) - log(1 - D(G(z)))."
+                )
+    if msg is not None:
+        report.problem("wrong_discriminator_loss", msg)
+    _finite_at(report, fn, ([1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0]), name, _CLAMP_FIX)
+    return report
+
+
+def _d_loss_diagnosis(fr, ff) -> Optional[str]:
+    real_ok = fr is not None and fr.fits("T1")
+    fake_ok = ff is not None and ff.fits("T0")
+    if real_ok and fake_ok:
+        return None
+    real, fake = (fr.best if fr else "other"), (ff.best if ff else "other")
+    if real == "T0" and fake == "T1":
+        return (
+            "Your discriminator_loss has the labels swapped: it rewards calling real samples fake and fakes "
+            "real. Real samples get -log D(x) (target 1), fakes -log(1 - D(G(z))) (target 0)."
+        )
+    if real == "N1" and fake == "N0":
+        return (
+            "Your discriminator_loss has the wrong sign: minimising it makes the discriminator worse. Both "
+            "terms carry a minus sign: -log D(x) - log(1 - D(G(z)))."
+        )
+    if real == "zero":
+        return "Your discriminator_loss does not depend on d_real: add the real term -log D(x)."
+    if fake == "zero":
+        return "Your discriminator_loss does not depend on d_fake: add the fake term -log(1 - D(G(z)))."
+    if real_ok and fake == "T1":
+        return (
+            "The fake term of your discriminator_loss is -log D(G(z)), the generator's loss. The discriminator "
+            "wants fakes scored 0: its fake term is -log(1 - D(G(z)))."
+        )
+    if fake_ok and real == "T0":
+        return "The real term of your discriminator_loss is -log(1 - D(x)); it should be -log D(x) (target 1 for real samples)."
+    if real_ok:
+        return "The fake term of your discriminator_loss is not -log(1 - D(G(z))): check the log, the `1 -` and the minus sign."
+    if fake_ok:
+        return "The real term of your discriminator_loss is not -log D(x): check the log and the minus sign."
+    return (
+        "Your discriminator_loss is not -log D(x) - log(1 - D(G(z))) (binary cross-entropy with target 1 for "
+        "real samples and 0 for fakes). Check each term: a log, a minus sign, and `1 -` in the fake term."
+    )
+
+
+def check_generator_loss(fn: Callable) -> Report:
+    """Check ``fn(d_fake) -> 0-d tensor`` against the non-saturating ``mean(-log D(G(z)))``.
+
+    Problem codes: ``raised``, ``returns_wrong_type``, ``loss_not_differentiable``,
+    ``loss_not_scalar``, ``saturating_generator_loss``, ``wrong_generator_loss``,
+    ``not_finite_at_saturation``.
+    """
+    if not callable(fn):
+        raise TypeError(f"check_generator_loss needs your function, got {_describe(fn)}: pass it without calling it.")
+    report = Report("check_generator_loss")
+    name = "generator_loss"
+    d_fake = _probe(_D_FAKE)
+    out, ok = _call(report, fn, (d_fake,), name)
+    if not ok:
+        return report
+    loss = _as_loss(report, out, name)
+    if loss is None:
+        return report
+    (g,) = _grads(loss, [d_fake])
+    fit = fit_gradient(d_fake, g, "prob")
+    label = fit.best if fit is not None else "other"
+    if fit is not None and fit.fits("T1"):
+        k = fit.scale("T1")
+        expected = (-torch.log(d_fake.detach())).sum() * k
+        if not math.isclose(float(loss.detach()), float(expected), rel_tol=1e-3, abs_tol=1e-5):
+            report.problem(
+                "wrong_generator_loss",
+                f"Your generator_loss has the right slope but the wrong value ({float(loss.detach()):.4f} where the formula "
+                f"gives {float(expected):.4f}): is a constant added? Return exactly the mean of -log D(G(z)).",
+            )
+    elif label == "N0":
+        report.problem(
+            "saturating_generator_loss",
+            "Your generator_loss is log(1 - D(G(z))), the minimax loss. It saturates: when the discriminator "
+            "confidently rejects the fakes (D(G(z)) near 0), its gradient vanishes and the generator stops "
+            "learning. Use the non-saturating -log D(G(z)).",
+        )
+    elif label == "N1":
+        report.problem(
+            "wrong_generator_loss",
+            "Your generator_loss has the wrong sign: minimising log D(G(z)) makes the fakes less convincing. "
+            "The generator minimises -log D(G(z)).",
+        )
+    elif label == "T0":
+        report.problem(
+            "wrong_generator_loss",
+            "Your generator_loss is -log(1 - D(G(z))), the discriminator's fake term: it trains the generator "
+            "to get caught. The generator minimises -log D(G(z)).",
+        )
+    elif label == "zero":
+        report.problem("wrong_generator_loss", "Your generator_loss does not depend on d_fake: it is -log D(G(z)).")
+    else:
+        report.problem(
+            "wrong_generator_loss",
+            "Your generator_loss is not -log D(G(z)) averaged over the batch. Take the log of each score, then "
+            "the negative mean (or use `BCELoss` with target 1).",
+        )
+    _finite_at(report, fn, ([0.0, 1.0, 0.5],), name, _CLAMP_FIX)
+    return report
+
+
+def check_margin_losses(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0)) -> Report:
+    """Check ``fn(c_real, c_fake, margin) -> (cost_loss, gen_loss)``, the energy-based margin losses.
+
+    ``c_real = C(x)`` and ``c_fake = C(G(z))`` are non-negative costs of shape ``(batch, 1)``;
+    ``cost_loss = mean C(x) + mean max(0, margin - C(G(z)))`` and ``gen_loss = mean C(G(z))``
+    (sums accepted). Tried with each margin in ``margins``, with fakes on both sides of it.
+    Problem codes: ``raised``, ``returns_wrong_type``, ``loss_not_differentiable``,
+    ``loss_not_scalar``, ``wrong_cost_loss``, ``margin_ignored``, ``wrong_generator_loss``.
+    """
+    if not callable(fn):
+        raise TypeError(f"check_margin_losses needs your function, got {_describe(fn)}: pass it without calling it.")
+    if not margins or any(not isinstance(m, (int, float)) or m <= 0 for m in margins):
+        raise ValueError("margins must be positive numbers, e.g. (1.0, 2.0).")
+    report = Report("check_margin_losses")
+    name = "margin_losses"
+    cost_msgs, gen_msgs, ignored = [], [], False
+    for m in margins:
+        c_real, c_fake = _probe(_C_REAL), _probe(_C_FAKE)
+        out, ok = _call(report, fn, (c_real, c_fake, m), name)
+        if not ok:
+            return report
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            report.problem(
+                "returns_wrong_type",
+                f"Your {name} returned {_describe(out)}; return two 0-d tensors: `return cost_loss, gen_loss`.",
+            )
+            return report
+        cost = _as_loss(report, out[0], f"{name} (cost_loss)")
+        gen = _as_loss(report, out[1], f"{name} (gen_loss)")
+        if cost is None or gen is None:
+            return report
+        cr, cf = _grads(cost, [c_real, c_fake])
+        gr, gf = _grads(gen, [c_real, c_fake])
+        active = (c_fake.detach() < m).float()
+        msg = _cost_diagnosis(cr, cf, active, c_fake.detach(), m)
+        if msg == "margin":
+            ignored = True
+        elif msg is None:
+            k = float(cr.mean())
+            expected = k * (c_real.detach().sum() + torch.relu(m - c_fake.detach()).sum())
+            if not math.isclose(float(cost.detach()), float(expected), rel_tol=1e-3, abs_tol=1e-5):
+                msg = (
+                    f"Your cost_loss has the right slopes but the wrong value ({float(cost.detach()):.4f} where the formula "
+                    f"gives {float(expected):.4f} for margin {m}). Return exactly mean C(x) + mean max(0, m - C(G(z)))."
+                )
+        if msg and msg != "margin":
+            cost_msgs.append(msg)
+        gmsg = _gen_margin_diagnosis(gr, gf, active)
+        if gmsg is None:
+            k = float(gf.mean())
+            if not math.isclose(float(gen.detach()), k * float(c_fake.detach().sum()), rel_tol=1e-3, abs_tol=1e-5):
+                gmsg = "Your gen_loss has the right slope but the wrong value: return exactly the mean of C(G(z))."
+        if gmsg:
+            gen_msgs.append(gmsg)
+    if ignored:
+        report.problem(
+            "margin_ignored",
+            "Your cost_loss does not use the `margin` argument (it behaves as if the margin were fixed). The "
+            "hinge is max(0, margin - C(G(z))): fakes with a cost above the margin add nothing.",
+        )
+    if cost_msgs:
+        report.problem("wrong_cost_loss", cost_msgs[0])
+    if gen_msgs:
+        report.problem("wrong_generator_loss", gen_msgs[0])
+    return report
+
+
+def _constant(g: torch.Tensor) -> Optional[float]:
+    """The common value of g if all its entries are equal (up to rounding), else None."""
+    g = g.detach().double().flatten()
+    k = float(g.mean())
+    scale = max(float(g.abs().max()), 1e-12)
+    return k if float((g - k).abs().max()) / scale < TOL else None
+
+
+def _cost_diagnosis(cr, cf, active, c_fake, m) -> Optional[str]:
+    kr = _constant(cr)
+    if kr is None or kr == 0:
+        if float(cr.abs().max()) == 0:
+            return "Your cost_loss does not depend on c_real: it needs the real term C(x) (real samples get low cost)."
+        return "The real term of your cost_loss is not C(x) averaged over the batch (no hinge, no square on it)."
+    if kr < 0:
+        return "Your cost_loss pushes the cost of real samples up: its real term is +C(x), to be minimised."
+    expected = -kr * active
+    if float((cf - expected).abs().max()) <= TOL * kr:
+        return None
+    if float((cf + kr).abs().max()) <= TOL * kr:
+        return (
+            "Your cost_loss has no hinge: -C(G(z)) keeps pushing fake costs up forever. Use "
+            "max(0, margin - C(G(z))) (`torch.relu` or `.clamp(min=0)`), so fakes above the margin add nothing."
+        )
+    if float((cf - kr * active).abs().max()) <= TOL * kr:
+        return "The hinge term of your cost_loss has the wrong sign: it is max(0, margin - C(G(z))), added to C(x)."
+    # a hinge with some other threshold: is the margin used at all?
+    for other in (1.0, 0.5, 2.0):
+        if other != m and float((cf + kr * (c_fake < other).float()).abs().max()) <= TOL * kr:
+            return "margin"
+    return (
+        "The fake term of your cost_loss is not max(0, margin - C(G(z))) averaged over the batch. Fakes below "
+        "the margin should be pushed up, fakes above it left alone."
+    )
+
+
+def _gen_margin_diagnosis(gr, gf, active) -> Optional[str]:
+    if float(gr.abs().max()) > 0:
+        return "Your gen_loss depends on c_real; the generator's loss is C(G(z)) only (the cost of its fakes)."
+    k = _constant(gf)
+    if k is not None and k > 0:
+        return None
+    if k is not None and k < 0:
+        return "Your gen_loss has the wrong sign: the generator wants its fakes to have low cost, so it minimises +C(G(z))."
+    if k == 0 or float(gf.abs().max()) == 0:
+        return "Your gen_loss does not depend on c_fake: it is the mean of C(G(z))."
+    return (
+        "Your gen_loss is not the mean of C(G(z)) (no margin and no hinge for the generator: it simply lowers "
+        "the cost of its fakes)."
+    )

@@ -91,7 +91,7 @@ def scatter_real_fake(real, fake, ax=None, title: Optional[str] = None, s: float
         if pts.ndim != 2 or pts.shape[1] != 2:
             raise ValueError(f"{label} points should have shape (N, 2), got {pts.shape}.")
         ax.scatter(pts[:, 0], pts[:, 1], s=s, alpha=0.5, color=colour, label=label)
-    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_aspect("equal", adjustable="box")
     ax.legend(loc="upper right")
     if title:
         ax.set_title(title)
