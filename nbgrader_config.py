@@ -6,9 +6,12 @@ submitted/, autograded/, feedback/  instructor-side, git-ignored
 gradebook.db                        the gradebook, git-ignored: keep it from release to grading
 """
 
+import os
+
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
-c.CourseDirectory.root = "."
+# The course root is the folder holding this file.
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
