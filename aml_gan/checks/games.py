@@ -1,2 +1,324 @@
-"""(being written)"""
-__all__ = []
+"""Checks for the xy-game exercise: the student's simultaneous and alternating updates.
+
+Both functions have the signature ``step(x, y, lr) -> (x_new, y_new)`` for the game
+f(x, y) = x*y, where x descends (df/dx = y) and y ascends (df/dy = x).
+
+The grade rests on closed-form behaviour, not on matching a reference:
+
+- simultaneous: after n steps from any start the radius is exactly
+  ``(1 + lr**2) ** (n / 2)`` times the start radius, and the point turns
+  anticlockwise by ``atan(lr)`` per step;
+- alternating (x first, then y with the new x): ``x**2 + y**2 - lr*x*y`` stays exactly
+  constant, and the first move goes the right way.
+
+When the behaviour is wrong, the one-step output is compared with a list of
+known mistakes (swapped signs, the new x in a simultaneous step, y moving
+first, ...) so that the message can name the bug.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Dict, Iterable, Sequence, Tuple
+
+from .report import Report
+
+_PROBES: Tuple[Tuple[float, float, float], ...] = ((1.0, 0.5, 0.1), (-0.7, 1.3, 0.25), (0.3, -2.0, 0.5))
+_TOL = 1e-9
+
+
+def _new_x_first(x, y, lr):
+    xn = x - lr * y
+    return xn, y + lr * xn
+
+
+def _new_y_first(x, y, lr):
+    yn = y + lr * x
+    return x - lr * yn, yn
+
+
+# One-step formulas of mistakes students make, per exercise: code -> (formula, message).
+_SIM_BUGS: Dict[str, Tuple[Callable, str]] = {
+    "uses_new_x": (
+        _new_x_first,
+        "Your y update uses the x you have just updated, which makes it an alternating step. In a simultaneous "
+        "step both players move from the same old point: compute both new values from the old x and y "
+        "(for example `return x - lr * y, y + lr * x`).",
+    ),
+    "uses_new_y": (
+        _new_y_first,
+        "Your x update uses the y you have just updated, so y moved first. In a simultaneous step both players "
+        "move from the same old point: compute both new values from the old x and y.",
+    ),
+    "signs_swapped": (
+        lambda x, y, lr: (x + lr * y, y - lr * x),
+        "Both signs are swapped: your x climbs f and your y descends it. x minimises f(x, y) = x*y, so it "
+        "steps against its gradient (x - lr*y); y maximises, so it steps along its gradient (y + lr*x).",
+    ),
+    "x_ascends": (
+        lambda x, y, lr: (x + lr * y, y + lr * x),
+        "Your x climbs f instead of descending it. x is the minimising player: its update is x - lr*y "
+        "(minus the gradient df/dx = y).",
+    ),
+    "y_descends": (
+        lambda x, y, lr: (x - lr * y, y - lr * x),
+        "Your y descends f instead of climbing it. y is the maximising player: its update is y + lr*x "
+        "(plus the gradient df/dy = x).",
+    ),
+    "wrong_gradient": (
+        lambda x, y, lr: (x - lr * x, y + lr * y),
+        "Each player steps along its own coordinate instead of the gradient of f(x, y) = x*y. The gradient "
+        "with respect to x is y, and with respect to y is x: x - lr*y and y + lr*x.",
+    ),
+    "outputs_swapped": (
+        lambda x, y, lr: (y + lr * x, x - lr * y),
+        "You return the new values in the wrong order. Return (x_new, y_new): x first, then y.",
+    ),
+    "lr_ignored": (
+        lambda x, y, lr: (x - y, y + x),
+        "Your update ignores the step size lr. Multiply each gradient by lr: x - lr*y and y + lr*x.",
+    ),
+    "no_update": (
+        lambda x, y, lr: (x, y),
+        "Your function returns the point unchanged. Compute the new x and y from the gradients and return them.",
+    ),
+}
+
+_ALT_BUGS: Dict[str, Tuple[Callable, str]] = {
+    "not_alternating": (
+        lambda x, y, lr: (x - lr * y, y + lr * x),
+        "Your y update uses the old x, which makes this a simultaneous step. In an alternating step x moves "
+        "first and y then answers the NEW x: x_new = x - lr*y, then y_new = y + lr*x_new.",
+    ),
+    "y_first": (
+        _new_y_first,
+        "Your y moves first and x answers the new y. This exercise lets x (the generator) move first: "
+        "x_new = x - lr*y, then y_new = y + lr*x_new.",
+    ),
+    "signs_swapped": (
+        lambda x, y, lr: (x + lr * y, y - lr * (x + lr * y)),
+        "Both signs are swapped: your x climbs f and your y descends it. x minimises f(x, y) = x*y "
+        "(x_new = x - lr*y); y maximises it (y_new = y + lr*x_new).",
+    ),
+    "x_ascends": (
+        lambda x, y, lr: (x + lr * y, y + lr * (x + lr * y)),
+        "Your x climbs f instead of descending it. x is the minimising player: x_new = x - lr*y.",
+    ),
+    "y_descends": (
+        lambda x, y, lr: (x - lr * y, y - lr * (x - lr * y)),
+        "Your y descends f instead of climbing it. y is the maximising player: y_new = y + lr*x_new.",
+    ),
+    "wrong_gradient": (
+        lambda x, y, lr: (x - lr * x, y + lr * y),
+        "Each player steps along its own coordinate instead of the gradient of f(x, y) = x*y. The gradient "
+        "with respect to x is y and with respect to y is x: x_new = x - lr*y, then y_new = y + lr*x_new.",
+    ),
+    "outputs_swapped": (
+        lambda x, y, lr: _new_x_first(x, y, lr)[::-1],
+        "You return the new values in the wrong order. Return (x_new, y_new): x first, then y.",
+    ),
+    "lr_ignored": (
+        lambda x, y, lr: _new_x_first(x, y, 1.0),
+        "Your update ignores the step size lr. Multiply each gradient by lr: x_new = x - lr*y, "
+        "y_new = y + lr*x_new.",
+    ),
+    "no_update": (
+        lambda x, y, lr: (x, y),
+        "Your function returns the point unchanged. Compute the new x and y from the gradients and return them.",
+    ),
+}
+
+
+def _call(report: Report, fn: Callable, x: float, y: float, lr: float, name: str):
+    """Call the student's step; record a problem and return None when it fails."""
+    try:
+        out = fn(x, y, lr)
+    except NotImplementedError:
+        report.problem(
+            "not_implemented",
+            f"{name} still raises NotImplementedError. Replace the `raise NotImplementedError()` line with your "
+            "update and return the pair (x_new, y_new).",
+        )
+        return None
+    except Exception as err:  # noqa: BLE001 (any student error becomes a message)
+        report.problem(
+            "raised",
+            f"{name}({x}, {y}, {lr}) raised {type(err).__name__}: {err}. It should take three numbers and "
+            "return a pair (x_new, y_new).",
+        )
+        return None
+    try:
+        seq = list(out)
+        if len(seq) != 2:
+            raise ValueError
+        pair = tuple(float(v) for v in seq)
+    except (TypeError, ValueError):
+        report.problem(
+            "bad_return",
+            f"{name} returned {out!r}, not a pair of numbers. End it with `return x_new, y_new`.",
+        )
+        return None
+    if not all(math.isfinite(v) for v in pair):
+        report.problem("bad_return", f"{name}({x}, {y}, {lr}) returned {pair}, which is not finite.")
+        return None
+    return pair
+
+
+def _close(a: Sequence[float], b: Sequence[float], tol: float = _TOL) -> bool:
+    return all(abs(u - v) <= tol * max(1.0, abs(v)) for u, v in zip(a, b))
+
+
+def _one_step(report: Report, fn, name: str, probes):
+    """The student's outputs on the probe points, or None after recording why the call failed."""
+    outputs = []
+    for x, y, lr in probes:
+        out = _call(report, fn, x, y, lr, name)
+        if out is None:
+            return None
+        outputs.append(out)
+    return outputs
+
+
+def _name_bug(report: Report, outputs, probes, bugs) -> bool:
+    """Record the first known mistake whose formula reproduces every probe; True if one did."""
+    for code, (formula, message) in bugs.items():
+        if all(_close(out, formula(*p)) for out, p in zip(outputs, probes)):
+            report.problem(code, message)
+            return True
+    return False
+
+
+def _grade(report: Report, fn, name: str, reference: Callable, bugs, probes, behaviour: Callable) -> Report:
+    """Shared flow: one-step probes, then the closed-form behaviour, then name the mistake."""
+    outputs = _one_step(report, fn, name, probes)
+    if outputs is None:
+        return report
+    matches = all(_close(out, reference(*p)) for out, p in zip(outputs, probes))
+    found = Report(report.check)
+    behaviour(found)
+    if matches and found.passed:
+        return report
+    if not matches and _name_bug(report, outputs, probes, bugs):
+        return report
+    if not found.passed:
+        report.problems.extend(found.problems)
+        return report
+    x, y, lr = probes[0]
+    got, want = outputs[0], reference(x, y, lr)
+    report.problem(
+        "wrong_update",
+        f"{name}({x}, {y}, {lr}) returned ({got[0]:.6g}, {got[1]:.6g}); the update should give "
+        f"({want[0]:.6g}, {want[1]:.6g}). Re-derive it from df/dx = y (x descends) and df/dy = x (y ascends).",
+    )
+    return report
+
+
+def _trajectory(report: Report, fn, name: str, start: Tuple[float, float], lr: float, steps: int):
+    x, y = start
+    points = [(x, y)]
+    for _ in range(steps):
+        out = _call(report, fn, x, y, lr, name)
+        if out is None:
+            return None
+        x, y = out
+        points.append((x, y))
+    return points
+
+
+def _validate(lr: float, steps: int, start) -> Tuple[float, int, Tuple[float, float]]:
+    lr = float(lr)
+    if not (0 < lr < 1):
+        raise ValueError(f"lr must be between 0 and 1 for these checks, got {lr}.")
+    if int(steps) != steps or steps < 1:
+        raise ValueError(f"steps must be a whole number >= 1, got {steps}.")
+    start = tuple(float(v) for v in start)
+    if len(start) != 2 or math.hypot(*start) == 0:
+        raise ValueError(f"start must be a point (x, y) other than the origin, got {start}.")
+    return lr, int(steps), start
+
+
+def _simultaneous(x, y, lr):
+    return x - lr * y, y + lr * x
+
+
+def check_simultaneous_step(step_fn: Callable, *, lr: float = 0.1, start: Iterable[float] = (1.0, 0.0),
+                            steps: int = 50) -> Report:
+    """Grade ``step_fn(x, y, lr) -> (x_new, y_new)``, a simultaneous gradient step on f = x*y.
+
+    Passes when, over ``steps`` steps from ``start``, the radius grows by exactly
+    ``sqrt(1 + lr**2)`` per step and the point turns anticlockwise by ``atan(lr)`` per step
+    (and the one-step output is right at a few other points).
+    """
+    lr, steps, start = _validate(lr, steps, start)
+    report = Report("simultaneous step")
+    name = "simultaneous_step"
+
+    def behaviour(found: Report) -> None:
+        points = _trajectory(found, step_fn, name, start, lr, steps)
+        if points is None:
+            return
+        r0 = math.hypot(*start)
+        factor = math.sqrt(1 + lr * lr)
+        theta0 = math.atan2(start[1], start[0])
+        for n, (x, y) in enumerate(points[1:], start=1):
+            r, want = math.hypot(x, y), r0 * factor**n
+            if abs(r - want) > 1e-8 * want:
+                found.problem(
+                    "radius",
+                    f"After {n} step(s) from {start} with lr={lr} the distance to (0, 0) is {r:.6g}, but "
+                    f"simultaneous steps multiply it by exactly sqrt(1 + lr^2) = {factor:.6f} each time "
+                    f"(expected {want:.6g}). Compute both new values from the old x and y: x - lr*y and y + lr*x.",
+                )
+                return
+            if abs(math.remainder(math.atan2(y, x) - theta0 - n * math.atan(lr), 2 * math.pi)) > 1e-7:
+                found.problem(
+                    "direction",
+                    f"After {n} step(s) the point is at the right distance from (0, 0) but has turned the wrong "
+                    "way. x descends f = x*y (x - lr*y) and y ascends it (y + lr*x): with these signs the point "
+                    "turns anticlockwise.",
+                )
+                return
+
+    probes = _PROBES + ((start[0], start[1], lr),)
+    return _grade(report, step_fn, name, _simultaneous, _SIM_BUGS, probes, behaviour)
+
+
+def check_alternating_step(step_fn: Callable, *, lr: float = 0.1, start: Iterable[float] = (1.0, 0.0),
+                           steps: int = 200) -> Report:
+    """Grade ``step_fn(x, y, lr) -> (x_new, y_new)``, an alternating step (x first) on f = x*y.
+
+    Passes when ``x**2 + y**2 - lr*x*y`` is conserved exactly over ``steps`` steps from ``start``,
+    the first move goes the right way, and the one-step output is right at a few other points.
+    """
+    lr, steps, start = _validate(lr, steps, start)
+    report = Report("alternating step")
+    name = "alternating_step"
+
+    def behaviour(found: Report) -> None:
+        points = _trajectory(found, step_fn, name, start, lr, steps)
+        if points is None:
+            return
+        x0, y0 = start
+        invariant0 = x0 * x0 + y0 * y0 - lr * x0 * y0
+        for n, (x, y) in enumerate(points[1:], start=1):
+            value = x * x + y * y - lr * x * y
+            if abs(value - invariant0) > 1e-8 * max(1.0, abs(invariant0)):
+                found.problem(
+                    "not_conserved",
+                    f"After {n} step(s) from {start} with lr={lr}, x^2 + y^2 - lr*x*y is {value:.6g} instead of "
+                    f"{invariant0:.6g}. Alternating steps keep it exactly constant: move x first (x - lr*y), "
+                    "then move y using the NEW x (y + lr*x_new).",
+                )
+                return
+        (x1, y1), (want_x, want_y) = points[1], _new_x_first(x0, y0, lr)
+        if (x1 - x0) * (want_x - x0) < 0 or (y1 - y0) * (want_y - y0) < 0:
+            found.problem(
+                "direction",
+                "Your steps keep x^2 + y^2 - lr*x*y constant but move the wrong way. x descends f = x*y "
+                "(x_new = x - lr*y) and y ascends it (y_new = y + lr*x_new).",
+            )
+
+    probes = _PROBES + ((start[0], start[1], lr),)
+    return _grade(report, step_fn, name, _new_x_first, _ALT_BUGS, probes, behaviour)
+
+
+__all__ = ["check_simultaneous_step", "check_alternating_step"]
