@@ -47,6 +47,7 @@ from aml_gan.data import PetBatches, default_data_root, load_pet_images
 from aml_gan.data.pets import _list_files
 from aml_gan.models import DCGANDiscriminator, DCGANGenerator
 from aml_gan.speed import FastTrainStep, autocast_dtype
+from bench._report import publish
 
 RESULTS = Path(__file__).resolve().parent / "results" / "dcgan_throughput.md"
 FABRICATED = Path(tempfile.gettempdir()) / "aml_gan_bench_pets"
@@ -278,12 +279,7 @@ def main(argv=None) -> str:
         f"| steps per epoch | {per_epoch} |",
     ]
     table = "\n".join(lines)
-    print(table, flush=True)
-    if args.save:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(table + "\n")
-        print(f"\nsaved to {RESULTS}")
-    return table
+    return publish(table, RESULTS, args.save)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from aml_gan.config import seed_everything, torch_threads
 from aml_gan.data.gaussian import gaussian_data
 from aml_gan.models.gaussian import gaussian_discriminator, gaussian_generator, train_gaussian_epoch
+from bench._report import publish
 
 RESULTS = Path(__file__).resolve().parent / "results" / "gaussian_estimator.md"
 
@@ -83,13 +84,7 @@ def main(argv=None) -> str:
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     lines += ["", f"load average after the run {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}"]
     table = "\n".join(lines)
-    print()
-    print(table)
-    if args.save:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(table + "\n")
-        print(f"\nwritten to {RESULTS}")
-    return table
+    return publish(table, RESULTS, args.save)
 
 
 if __name__ == "__main__":

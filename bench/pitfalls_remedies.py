@@ -23,6 +23,7 @@ import torch
 from aml_gan.config import torch_threads
 from aml_gan.data import grid_mixture, ring_mixture
 from aml_gan.remedies import compare_recipes, default_recipes, format_table, summarize
+from bench._report import publish
 
 RESULTS = Path(__file__).resolve().parent / "results" / "pitfalls_remedies.md"
 
@@ -60,12 +61,7 @@ def main(argv=None) -> str:
         f"torch {torch.__version__}, {platform.processor() or platform.machine()}, 1 thread, "
         f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}",
     ])
-    print("\n" + text)
-    if args.save:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(text + "\n")
-        print(f"(written to {RESULTS})")
-    return text
+    return publish(text, RESULTS, args.save)
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ from aml_gan.data import SequenceScaler, make_sequences
 from aml_gan.metrics import sample_sequences, sequence_coverage, sequence_validity
 from aml_gan.models import DenseDiscriminator, DenseGenerator
 from aml_gan.training import train_step
+from bench._report import publish
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sequence_gan.md"
 LATENT_DIM = 5
@@ -214,13 +215,7 @@ def main(argv=None) -> str:
                      else "; no bound (the course recipe also missed the target in some runs)")
         lines.append(f"- {name}: {reached}{bound}")
     table = "\n".join(lines)
-    print()
-    print(table)
-    if args.save:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(table + "\n")
-        print(f"\nwritten to {RESULTS}")
-    return table
+    return publish(table, RESULTS, args.save)
 
 
 if __name__ == "__main__":
