@@ -27,13 +27,13 @@ from torch import nn
 from .config import seed_everything
 from .losses import (
     critic_loss,
-    discriminator_loss,
     gradient_penalty,
     margin_losses,
     minimax_generator_loss,
     wasserstein_generator_loss,
 )
 from .metrics.modes import ModeStats, mode_stats
+from .training import gan_step
 
 DISC_KINDS = ("classifier", "critic", "cost")
 
@@ -82,17 +82,7 @@ def _noise(real_batch: torch.Tensor, latent_dim: int) -> torch.Tensor:
 
 def minimax_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
     """The reference GAN step, except that G minimises ``log(1 - D(G(z)))`` (saturating). -> (g, d) floats."""
-    fake = gen(_noise(real_batch, latent_dim))
-    disc_optim.zero_grad(set_to_none=True)
-    d_loss = discriminator_loss(disc(real_batch), disc(fake.detach()))
-    d_loss.backward()
-    disc_optim.step()
-    gen_optim.zero_grad(set_to_none=True)
-    g_loss = minimax_generator_loss(disc(fake))
-    g_loss.backward()
-    gen_optim.step()
-    disc_optim.zero_grad(set_to_none=True)
-    return g_loss.item(), d_loss.item()
+    return gan_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim, minimax_generator_loss)
 
 
 class WassersteinStep:

@@ -45,6 +45,19 @@ def train_step(
     The discriminator learns first, on the real batch and the *detached* fakes;
     then the generator learns with the non-saturating loss on the same fakes.
     """
+    return gan_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim, generator_loss)
+
+
+def gan_step(
+    gen: nn.Module,
+    disc: nn.Module,
+    gen_optim: torch.optim.Optimizer,
+    disc_optim: torch.optim.Optimizer,
+    real_batch: torch.Tensor,
+    latent_dim: int,
+    gen_loss_fn: Callable[[torch.Tensor], torch.Tensor],
+) -> Tuple[float, float]:
+    """``train_step`` with the generator's loss ``gen_loss_fn(d_fake) -> ()`` swapped in."""
     noise = torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device)
     fake = gen(noise)
 
@@ -54,7 +67,7 @@ def train_step(
     disc_optim.step()
 
     gen_optim.zero_grad(set_to_none=True)
-    g_loss = generator_loss(disc(fake))
+    g_loss = gen_loss_fn(disc(fake))
     g_loss.backward()
     gen_optim.step()
     # The generator's backward also filled D's gradients: clear them so they
@@ -473,6 +486,7 @@ def _as_float(value: Any, which: str) -> float:
 
 __all__ = [
     "train_step",
+    "gan_step",
     "pretrain_discriminator",
     "History",
     "StepContext",
