@@ -35,9 +35,12 @@ c.OverwriteCells.enabled = True
 c.OverwriteCells.add_missing_cells = True
 c.CheckCellMetadata.enabled = True
 
-# Feedback must not show hidden tests.
+# Feedback must not show hidden tests: not their source (ClearHiddenTests), and not what
+# their failures left in the outputs (tracebacks quote the failing line; HideHiddenTestOutput
+# keeps each error's message, where the checks name the bug, and drops the rest).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "aml_gan.grading.feedback.HideHiddenTestOutput",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

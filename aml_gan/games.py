@@ -28,6 +28,7 @@ import numbers
 from typing import Callable, Tuple
 
 import numpy as np
+from .reference import reference
 
 METHODS: Tuple[str, ...] = ("simultaneous", "alternating", "optimistic", "extragradient")
 
@@ -73,11 +74,13 @@ def check_method(method: str) -> str:
     raise ValueError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}.{hint}")
 
 
+@reference("simultaneous_step")
 def simultaneous_step(x: float, y: float, lr: float) -> Tuple[float, float]:
     """Both players step from the same old point: ``(x - lr*y, y + lr*x)``."""
     return x - lr * y, y + lr * x
 
 
+@reference("alternating_step")
 def alternating_step(x: float, y: float, lr: float) -> Tuple[float, float]:
     """x steps first; y then answers the new x: ``x' = x - lr*y``, ``y' = y + lr*x'``."""
     x_new = x - lr * y

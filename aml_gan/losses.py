@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from .reference import reference
 
 _EPS = 1e-7
 
@@ -18,11 +19,13 @@ def _safe_log(p: torch.Tensor) -> torch.Tensor:
     return torch.log(p.clamp(min=_EPS))
 
 
+@reference("discriminator_loss")
 def discriminator_loss(d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
     """Goodfellow's D loss: mean of ``-log D(x) - log(1 - D(G(z)))``. Shapes (B, 1) -> ()."""
     return (-_safe_log(d_real)).mean() + (-_safe_log(1 - d_fake)).mean()
 
 
+@reference("generator_loss")
 def generator_loss(d_fake: torch.Tensor) -> torch.Tensor:
     """Non-saturating G loss: mean of ``-log D(G(z))``. Shape (B, 1) -> ()."""
     return (-_safe_log(d_fake)).mean()
@@ -36,6 +39,7 @@ def minimax_generator_loss(d_fake: torch.Tensor) -> torch.Tensor:
     return _safe_log(1 - d_fake).mean()
 
 
+@reference("discriminator_loss")
 def discriminator_loss_from_logits(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """The D loss on raw scores (before the sigmoid). Shapes (B, 1) -> ()."""
     ones = torch.ones_like(real_logits)
@@ -45,6 +49,7 @@ def discriminator_loss_from_logits(real_logits: torch.Tensor, fake_logits: torch
     )
 
 
+@reference("generator_loss")
 def generator_loss_from_logits(fake_logits: torch.Tensor) -> torch.Tensor:
     """Non-saturating G loss on raw scores: ``softplus(-s)`` = ``-log sigmoid(s)``. (B, 1) -> ()."""
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
@@ -55,6 +60,7 @@ def minimax_generator_loss_from_logits(fake_logits: torch.Tensor) -> torch.Tenso
     return -F.softplus(fake_logits).mean()
 
 
+@reference("margin_losses")
 def margin_losses(c_real: torch.Tensor, c_fake: torch.Tensor, margin: float = 1.0):
     """Energy-based losses with a cost network C (low cost = real).
 
@@ -70,6 +76,7 @@ def margin_losses(c_real: torch.Tensor, c_fake: torch.Tensor, margin: float = 1.
     return cost_loss, gen_loss
 
 
+@reference("critic_loss")
 def critic_loss(critic_real: torch.Tensor, critic_fake: torch.Tensor) -> torch.Tensor:
     """Wasserstein critic loss: ``mean C(G(z)) - mean C(x)`` (the critic maximises the gap)."""
     return critic_fake.mean() - critic_real.mean()
@@ -80,6 +87,7 @@ def wasserstein_generator_loss(critic_fake: torch.Tensor) -> torch.Tensor:
     return -critic_fake.mean()
 
 
+@reference("gradient_penalty")
 def gradient_penalty(critic: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     """WGAN-GP penalty: mean of ``(||grad_x C(x_hat)||_2 - 1)^2`` on random interpolates.
 

@@ -34,6 +34,7 @@ from .losses import (
 )
 from .metrics.modes import ModeStats, mode_stats
 from .training import gan_step
+from .reference import reference
 
 DISC_KINDS = ("classifier", "critic", "cost")
 
@@ -80,11 +81,13 @@ def _noise(real_batch: torch.Tensor, latent_dim: int) -> torch.Tensor:
     return torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device)
 
 
+@reference("train_step")
 def minimax_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
     """The reference GAN step, except that G minimises ``log(1 - D(G(z)))`` (saturating). -> (g, d) floats."""
     return gan_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim, minimax_generator_loss)
 
 
+@reference("train_step")
 class WassersteinStep:
     """Wasserstein GAN step: ``n_critic`` critic updates, then one generator update.
 
@@ -134,6 +137,7 @@ class WassersteinStep:
         return f"WassersteinStep(n_critic={self.n_critic}, {extra})"
 
 
+@reference("train_step")
 def margin_step(margin: float = 1.0) -> Callable:
     """Step for the energy-based margin loss: cost ``C(x) + max(0, m - C(G(z)))``, generator ``C(G(z))``.
 

@@ -33,6 +33,7 @@ from typing import Any, Dict, Optional, Tuple
 import torch
 import torch.nn.functional as F
 from torch import nn
+from .reference import reference
 
 
 def discriminator_logits(disc: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -90,6 +91,7 @@ def _to_channels_last(module: nn.Module) -> None:
             return
 
 
+@reference("train_step")
 class FastTrainStep:
     """A callable training step: ``step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim) -> (g, d)``.
 

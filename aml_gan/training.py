@@ -24,12 +24,14 @@ import torch
 from torch import nn
 
 from .losses import discriminator_loss, generator_loss
+from .reference import reference
 
 StepFn = Callable[[nn.Module, nn.Module, torch.optim.Optimizer, torch.optim.Optimizer, torch.Tensor, int], Tuple[float, float]]
 
 CHECKPOINT_NAME = "last.pt"
 
 
+@reference("train_step")
 def train_step(
     gen: nn.Module,
     disc: nn.Module,
@@ -48,6 +50,7 @@ def train_step(
     return gan_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim, generator_loss)
 
 
+@reference("train_step")
 def gan_step(
     gen: nn.Module,
     disc: nn.Module,

@@ -11,8 +11,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aml_gan import losses as reference
+from aml_gan import losses as package_losses
 from aml_gan.checks import check_discriminator_loss, check_generator_loss, check_margin_losses
+from student_copies import as_student, student_module
+
+# The package's losses as a student's own code (the checks refuse the package's twins).
+reference = student_module(package_losses)
 
 EPS = 1e-7
 
@@ -158,6 +162,20 @@ def test_correct_margin_losses_pass(fn):
 def test_buggy_margin_losses_fail(fn, code):
     report = check_margin_losses(fn)
     assert code in report.codes, str(report)
+
+
+@pytest.mark.parametrize("check, twin", [
+    (check_discriminator_loss, package_losses.discriminator_loss),
+    (check_discriminator_loss, package_losses.discriminator_loss_from_logits),
+    (check_generator_loss, package_losses.generator_loss),
+    (check_margin_losses, package_losses.margin_losses),
+])
+def test_the_package_losses_are_refused(check, twin):
+    report = check(twin)
+    assert report.codes == ["used_reference"], str(report)
+    assert twin.__name__ in report.problems[0].message
+    wrapper = lambda *args: twin(*args)  # noqa: E731  (a student's wrapper around the twin)
+    assert check(wrapper).codes == ["used_reference"]
 
 
 def test_bad_arguments():

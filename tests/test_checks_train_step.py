@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aml_gan.checks import check_train_step
+from student_copies import as_student
 
 
 def noise(gen, n, nz, device, uniform=False):
@@ -884,11 +885,35 @@ def test_package_networks():
     assert "generator_grads_from_disc_loss" in check_train_step(bug_no_detach, gen=gen, disc=disc, latent_dim=4).codes
 
 
-def test_the_package_reference_step_passes():
+def test_the_package_reference_step_passes_as_a_students_copy():
     training = pytest.importorskip("aml_gan.training")
     for nets in ("probe", "dense_bn"):
-        report = check_train_step(training.train_step, **NETS[nets]())
+        report = check_train_step(as_student(training.train_step), **NETS[nets]())
         assert report.passed and not report.warnings, str(report)
+
+
+def test_the_package_steps_are_refused():
+    import functools
+
+    from aml_gan import speed, training
+
+    for twin in (training.train_step, functools.partial(training.gan_step, gen_loss_fn=None), speed.FastTrainStep()):
+        assert check_train_step(twin).codes == ["used_reference"]
+
+    def wrapper(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+        return training.train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+
+    report = check_train_step(wrapper)
+    assert report.codes == ["used_reference"], str(report)
+    assert "aml_gan.training.train_step" in report.problems[0].message
+
+    def swallowing(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+        try:
+            return training.train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+        except Exception:  # a student's catch-all does not hide the use
+            return 0.0, 0.0
+
+    assert check_train_step(swallowing).codes == ["used_reference"]
 
 
 def test_label_smoothing_is_a_warning_not_a_failure():

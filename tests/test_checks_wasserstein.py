@@ -3,7 +3,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from aml_gan import losses
+from aml_gan import losses as package_losses
+from student_copies import student_module
+
+losses = student_module(package_losses)  # the package's answers as a student's own code
 from aml_gan.checks import check_critic_loss, check_gradient_penalty
 
 # ------------------------------------------------------------------------------------------ critic loss
@@ -331,3 +334,9 @@ def test_gradient_penalty_check_keeps_global_rng():
     torch.manual_seed(11)
     check_gradient_penalty(gp_reference)
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_the_package_answers_are_refused():
+    assert check_critic_loss(package_losses.critic_loss).codes == ["used_reference"]
+    assert check_gradient_penalty(package_losses.gradient_penalty).codes == ["used_reference"]
+    assert check_gradient_penalty(lambda c, r, f: package_losses.gradient_penalty(c, r, f)).codes == ["used_reference"]

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aml_gan.checks import check_dcgan_pair, check_discriminator_block, check_generator_block
+from student_copies import as_student
 from aml_gan.models import (
     DCGANDiscriminator,
     DCGANGenerator,
@@ -114,6 +115,11 @@ def test_make_dcgan_seed_leaves_global_rng_alone():
     assert all(torch.equal(a, b) for a, b in zip(g1.parameters(), g2.parameters()))
 
 
+# The package's blocks as a student's own code would be seen (the checks refuse the twins).
+student_generator_block = as_student(generator_block)
+student_discriminator_block = as_student(discriminator_block)
+
+
 # ----------------------------------------------------------------------------- block checks: correct blocks
 def _gen_conv(i, o, first):
     return nn.ConvTranspose2d(i, o, 4, 1 if first else 2, 0 if first else 1, bias=False)
@@ -141,7 +147,7 @@ class ModuleDiscBlock(nn.Module):
 
 
 CORRECT_GEN = {
-    "package": generator_block,
+    "package": student_generator_block,
     "sequential_inplace_false": lambda i, o, first=False: nn.Sequential(_gen_conv(i, o, first), nn.BatchNorm2d(o),
                                                                         nn.ReLU()),
     "ordered_dict": lambda i, o, first=False: nn.Sequential(OrderedDict(
@@ -151,7 +157,7 @@ CORRECT_GEN = {
 }
 
 CORRECT_DISC = {
-    "package": discriminator_block,
+    "package": student_discriminator_block,
     "list_then_sequential": lambda i, o, batch_norm=True: nn.Sequential(
         *([nn.Conv2d(i, o, 4, 2, 1, bias=False)] + ([nn.BatchNorm2d(o)] if batch_norm else [])
           + [nn.LeakyReLU(negative_slope=0.2)])),
@@ -186,13 +192,13 @@ def _gen_raises(i, o, first=False):
 def _gen_shared(i, o, first=False):
     if (i, o) == (6, 4) and not first:
         return _SHARED
-    return generator_block(i, o, first)
+    return student_generator_block(i, o, first)
 
 
 BUGGY_GEN = {  # name: (block factory, expected problem code)
     "stub": (_gen_stub, "not_implemented"),
     "raises": (_gen_raises, "error"),
-    "no_first_keyword": (lambda i, o: generator_block(i, o), "signature"),
+    "no_first_keyword": (lambda i, o: student_generator_block(i, o), "signature"),
     "returns_list": (lambda i, o, first=False: [_gen_conv(i, o, first), nn.BatchNorm2d(o), nn.ReLU()], "not_module"),
     "conv_bias": (lambda i, o, first=False: nn.Sequential(
         nn.ConvTranspose2d(i, o, 4, 1 if first else 2, 0 if first else 1), nn.BatchNorm2d(o), nn.ReLU()), "conv_bias"),
@@ -232,7 +238,7 @@ def _disc_layers(i, o, batch_norm, act, bias=False, k=4, s=2, p=1):
 
 BUGGY_DISC = {
     "stub": (lambda i, o, batch_norm=True: (_ for _ in ()).throw(NotImplementedError()), "not_implemented"),
-    "no_keyword": (lambda i, o: discriminator_block(i, o), "signature"),
+    "no_keyword": (lambda i, o: student_discriminator_block(i, o), "signature"),
     "relu": (lambda i, o, batch_norm=True: _disc_layers(i, o, batch_norm, nn.ReLU()), "activation"),
     "slope_0_01": (lambda i, o, batch_norm=True: _disc_layers(i, o, batch_norm, nn.LeakyReLU()), "activation"),
     "sigmoid": (lambda i, o, batch_norm=True: _disc_layers(i, o, batch_norm, nn.Sigmoid()), "activation"),
@@ -251,7 +257,7 @@ BUGGY_DISC = {
         nn.Conv2d(i, o, 4, 2, 1, bias=False), nn.LeakyReLU(0.2), *([nn.BatchNorm2d(o)] if batch_norm else [])),
         "order"),
     "returns_tensor_fn": (lambda i, o, batch_norm=True: torch.relu, "not_module"),
-    "shared_layers": (lambda i, o, batch_norm=True: _SHARED_D if (i, o) == (4, 6) else discriminator_block(
+    "shared_layers": (lambda i, o, batch_norm=True: _SHARED_D if (i, o) == (4, 6) else student_discriminator_block(
         i, o, batch_norm), "shared_layers"),
 }
 
@@ -279,9 +285,16 @@ def test_block_checks_leave_global_rng_alone():
     torch.manual_seed(5)
     expected = torch.rand(3)
     torch.manual_seed(5)
-    check_generator_block(generator_block)
-    check_discriminator_block(discriminator_block)
+    check_generator_block(student_generator_block)
+    check_discriminator_block(student_discriminator_block)
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_the_package_blocks_are_refused():
+    assert check_generator_block(generator_block).codes == ["used_reference"]
+    assert check_discriminator_block(discriminator_block).codes == ["used_reference"]
+    report = check_generator_block(lambda i, o, first=False: generator_block(i, o, first))
+    assert report.codes == ["used_reference"], str(report)
 
 
 def test_pair_check_catches_wrong_ranges():

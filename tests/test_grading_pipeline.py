@@ -35,7 +35,8 @@ def fixture_notebook() -> nbformat.NotebookNode:
         _cell("code", "def add(a, b):\n    ### BEGIN SOLUTION\n    return a + b\n    ### END SOLUTION",
               solution=True, grade_id="add"),
         _cell("code", "assert add(1, 2) == 3\n### BEGIN HIDDEN TESTS\n"
-                      f"assert add(-5, 5) == 0  # {HIDDEN_MARK}\n### END HIDDEN TESTS",
+                      f"assert add(-5, 5) == 0, 'add must also work for negative numbers'  # {HIDDEN_MARK}\n"
+                      "### END HIDDEN TESTS",
               grade=True, locked=True, points=2, grade_id="test_add"),
         _cell("code", "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
               solution=True, grade_id="double"),
@@ -129,5 +130,25 @@ def test_feedback_has_no_hidden_tests(course):
     page = (course.root / "feedback" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     text = html.unescape(re.sub(r"<[^>]+>", "", page))
     assert "add(1, 2) == 3" in text  # visible tests are shown
+    assert HIDDEN_MARK not in text
+    assert "add(-5, 5)" not in text
+
+
+def test_feedback_on_a_failing_hidden_test_keeps_the_message_not_the_test(course):
+    nb = _released(course)
+    # passes the visible test (1 + 2), fails the hidden one (-5 + 5)
+    _by_id(nb, "add").source = "def add(a, b):\n    return abs(a) + abs(b)"
+    _by_id(nb, "double").source = "def double(x):\n    return 2 * x"
+    course.submit("gina", ASSIGNMENT, nb)
+    course.autograde(ASSIGNMENT)
+    assert course.scores(ASSIGNMENT, "gina")["grades"]["test_add"] == 0
+    # the autograded notebook (the instructor's copy) keeps the whole traceback ...
+    autograded = nbformat.writes(course.autograded(ASSIGNMENT, "gina"))
+    assert HIDDEN_MARK in autograded
+    # ... the student's feedback keeps only the error and its message
+    course.nbgrader("generate_feedback", ASSIGNMENT, "--force")
+    page = (course.root / "feedback" / "gina" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert "AssertionError: add must also work for negative numbers" in text
     assert HIDDEN_MARK not in text
     assert "add(-5, 5)" not in text

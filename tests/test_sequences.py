@@ -22,6 +22,7 @@ from aml_gan.checks import (
 from aml_gan.data import SequenceScaler, make_sequence_dataset, make_sequences
 from aml_gan.metrics import sample_sequences, sequence_coverage, sequence_validity, valid_mask
 from aml_gan.models import DenseDiscriminator, DenseGenerator
+from student_copies import as_student
 from aml_gan.plots import plot_column_histogram, plot_sequence_metrics, plot_step_histogram, sequence_table
 
 L = 5  # the notebook's LATENT_DIM
@@ -311,12 +312,36 @@ class _NoParams(nn.Module):
         return torch.tanh(z[:, :5])
 
 
+class MyGenerator(nn.Module):
+    """The course's recipe written in a student's own class (the checks refuse the package's twin)."""
+
+    def __init__(self, latent_dim=8):
+        super().__init__()
+        self.net = seq(nn.Linear(latent_dim, 64), nn.LeakyReLU(0.2), nn.Linear(64, 64), nn.LeakyReLU(0.2),
+                       nn.Linear(64, 5), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class MyDiscriminator(nn.Module):
+    """The course's discriminator recipe in a student's own class."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = seq(nn.Linear(5, 64), nn.LeakyReLU(0.2), nn.Linear(64, 64), nn.LeakyReLU(0.2),
+                       nn.Linear(64, 1), nn.Sigmoid())
+
+    def forward(self, x):
+        return self.net(x)
+
+
 CORRECT_GENERATORS = {
-    "reference": DenseGenerator,
+    "reference": MyGenerator,
     "sequential": lambda d: seq(nn.Linear(d, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 5), nn.Tanh()),
     "batch norm, torch.tanh": _BNGenerator,
     "hardtanh": lambda d: seq(nn.Linear(d, 32), nn.LeakyReLU(0.2), nn.Linear(32, 5), nn.Hardtanh()),
-    "an instance, not a class": DenseGenerator(L),
+    "an instance, not a class": MyGenerator(L),
     "tanh applied in forward": _gen(lambda self, z: torch.tanh(self.net(z))),
 }
 
@@ -347,7 +372,7 @@ def test_generator_check_accepts(name):
     report = check_sequence_generator(CORRECT_GENERATORS[name], latent_dim=L)
     assert report.passed, str(report)
     assert check_sequence_generator(CORRECT_GENERATORS[name] if name != "an instance, not a class"
-                                    else DenseGenerator(3), latent_dim=3).passed
+                                    else MyGenerator(3), latent_dim=3).passed
 
 
 @pytest.mark.parametrize("name", list(BUGGY_GENERATORS))
@@ -370,7 +395,7 @@ def test_generator_check_messages_name_the_fix():
 
 
 def test_generator_check_leaves_state_alone():
-    gen = DenseGenerator(L)
+    gen = MyGenerator(L)
     before = [p.detach().clone() for p in gen.parameters()]
     torch.manual_seed(123)
     expected = torch.rand(3)
@@ -400,12 +425,12 @@ def _disc(forward, **kw):
 
 
 CORRECT_DISCRIMINATORS = {
-    "reference": DenseDiscriminator,
+    "reference": MyDiscriminator,
     "sequential": lambda: seq(nn.Linear(5, 64), nn.ReLU(), nn.Linear(64, 1), nn.Sigmoid()),
     "torch.sigmoid in forward": _disc(lambda self, x: torch.sigmoid(self.net(x))),
     "batch norm": lambda: seq(nn.Linear(5, 32), nn.BatchNorm1d(32), nn.LeakyReLU(0.2), nn.Linear(32, 1), nn.Sigmoid()),
     "dropout": lambda: seq(nn.Linear(5, 32), nn.LeakyReLU(0.2), nn.Dropout(0.3), nn.Linear(32, 1), nn.Sigmoid()),
-    "an instance": DenseDiscriminator(),
+    "an instance": MyDiscriminator(),
 }
 
 BUGGY_DISCRIMINATORS = {
@@ -510,7 +535,7 @@ def _d_only(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
 
 def test_training_check_passes_the_course_recipe_at_grading_settings():
     # exactly what the notebook's hidden test runs (seed 7, 600 steps, bounds 0.5 / 0.6)
-    report = check_sequence_gan_training(DenseGenerator, DenseDiscriminator, None, latent_dim=L,
+    report = check_sequence_gan_training(MyGenerator, MyDiscriminator, None, latent_dim=L,
                                          steps=600, seed=7, min_validity=0.5, min_coverage=0.6)
     assert report.passed, str(report)
     assert report.metrics["validity"] > 0.7 and report.metrics["coverage"] > 0.8
@@ -525,7 +550,7 @@ def test_training_check_passes_the_course_recipe_at_grading_settings():
     ],
 )
 def test_training_check_accepts_correct_steps(name, step):
-    report = check_sequence_gan_training(DenseGenerator, DenseDiscriminator, step, latent_dim=L, seed=7)
+    report = check_sequence_gan_training(MyGenerator, MyDiscriminator, step, latent_dim=L, seed=7)
     assert report.passed, f"{name}: {report} {report.metrics}"
 
 
@@ -542,13 +567,13 @@ def test_training_check_accepts_correct_steps(name, step):
     ],
 )
 def test_training_check_names_the_bug(name, step, code, steps):
-    report = check_sequence_gan_training(DenseGenerator, DenseDiscriminator, step, latent_dim=L, steps=steps, seed=7)
+    report = check_sequence_gan_training(MyGenerator, MyDiscriminator, step, latent_dim=L, steps=steps, seed=7)
     assert not report.passed, f"{name}: {report.metrics}"
     assert code in report.codes, f"{name}: {report}"
 
 
 def test_training_check_warns_about_uniform_noise():
-    report = check_sequence_gan_training(DenseGenerator, DenseDiscriminator, _bce_step(noise=torch.rand),
+    report = check_sequence_gan_training(MyGenerator, MyDiscriminator, _bce_step(noise=torch.rand),
                                          latent_dim=L, steps=100, seed=7, min_validity=None, min_coverage=None)
     assert report.passed
     assert [w.code for w in report.warnings] == ["noise_not_standard_normal"]
@@ -556,7 +581,7 @@ def test_training_check_warns_about_uniform_noise():
 
 
 def test_training_check_reports_network_problems_first():
-    report = check_sequence_gan_training(BUGGY_GENERATORS["sigmoid ending"][0], DenseDiscriminator, None,
+    report = check_sequence_gan_training(BUGGY_GENERATORS["sigmoid ending"][0], MyDiscriminator, None,
                                          latent_dim=L, steps=5)
     assert report.codes == ["output_one_sided"]
     report = check_sequence_gan_training(_Stub, _Stub, _raises, latent_dim=L, steps=5)
@@ -567,19 +592,41 @@ def test_training_check_is_seeded_and_restores_rng():
     torch.manual_seed(5)
     expected = torch.rand(2)
     torch.manual_seed(5)
-    a = check_sequence_gan_training(DenseGenerator, DenseDiscriminator, None, latent_dim=L, steps=60, seed=3,
+    a = check_sequence_gan_training(MyGenerator, MyDiscriminator, None, latent_dim=L, steps=60, seed=3,
                                     min_validity=None, min_coverage=None)
     assert torch.equal(torch.rand(2), expected)
-    b = check_sequence_gan_training(DenseGenerator, DenseDiscriminator, None, latent_dim=L, steps=60, seed=3,
+    b = check_sequence_gan_training(MyGenerator, MyDiscriminator, None, latent_dim=L, steps=60, seed=3,
                                     min_validity=None, min_coverage=None)
     assert a.metrics["validity"] == b.metrics["validity"] and a.metrics["coverage"] == b.metrics["coverage"]
 
 
+def test_package_networks_are_refused_but_pass_as_a_students_copy():
+    report = check_sequence_generator(DenseGenerator, latent_dim=L)
+    assert report.codes == ["used_reference"] and "DenseGenerator" in report.problems[0].message
+    assert check_sequence_discriminator(DenseDiscriminator()).codes == ["used_reference"]
+
+    class Subclassed(DenseGenerator):
+        pass
+
+    assert check_sequence_generator(Subclassed, latent_dim=L).codes == ["used_reference"]
+
+    class Wrapped(nn.Module):  # builds the package's network inside a class of its own
+        def __init__(self, latent_dim):
+            super().__init__()
+            self.inner = DenseGenerator(latent_dim)
+
+        def forward(self, z):
+            return self.inner(z)
+
+    assert check_sequence_generator(Wrapped, latent_dim=L).codes == ["used_reference"]
+    assert check_sequence_generator(as_student(DenseGenerator), latent_dim=L).passed
+
+
 def test_training_check_bad_arguments():
     with pytest.raises(ValueError, match="steps"):
-        check_sequence_gan_training(DenseGenerator, DenseDiscriminator, latent_dim=L, steps=0)
+        check_sequence_gan_training(MyGenerator, MyDiscriminator, latent_dim=L, steps=0)
     with pytest.raises(TypeError, match="train_step"):
-        check_sequence_gan_training(DenseGenerator, DenseDiscriminator, "train_step", latent_dim=L)
+        check_sequence_gan_training(MyGenerator, MyDiscriminator, "train_step", latent_dim=L)
 
 
 # ----------------------------------------------------------------------------- benchmark code

@@ -15,6 +15,7 @@ from torch import nn
 
 from aml_gan.checks import check_two_sample_test
 from aml_gan.metrics import gaussian_best_accuracy, two_sample_accuracy
+from student_copies import as_student
 
 
 # ----------------------------------------------------------------------------- helpers for students' code
@@ -44,8 +45,8 @@ def _train_logistic(x, y, steps=150, lr=0.1, seed=0):
 
 # ----------------------------------------------------------------------------- correct implementations
 def correct_reference(real, fake, seed=0):
-    """The package's own metric."""
-    return two_sample_accuracy(real, fake, seed=seed, steps=100)
+    """The package's own metric, as a student's copy of it would behave."""
+    return as_student(two_sample_accuracy)(real, fake, seed=seed, steps=100)
 
 
 def correct_logistic_half_split(real, fake, seed=0):
@@ -464,3 +465,9 @@ def test_widget_module_imports_without_ipywidgets(monkeypatch):
 
     importlib.reload(module)
     assert callable(module.show_two_sample_demo)
+
+
+def test_the_package_metric_is_refused():
+    assert check_two_sample_test(two_sample_accuracy).codes == ["used_reference"]
+    report = check_two_sample_test(lambda real, fake, seed=0: two_sample_accuracy(real, fake, seed=seed))
+    assert report.codes == ["used_reference"], str(report)

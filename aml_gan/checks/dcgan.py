@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from .report import Report
+from .student import grading_check
 
 _CONVS = (nn.Conv2d, nn.ConvTranspose2d)
 _NORMS = (nn.BatchNorm2d, nn.InstanceNorm2d, nn.GroupNorm, nn.LayerNorm)
@@ -170,6 +171,7 @@ def _check_fresh(report: Report, fn: Callable, name: str, args: tuple, kwargs: d
                                         "in every block).")
 
 
+@grading_check("generator_block")
 def check_generator_block(fn: Callable[..., nn.Module]) -> Report:
     """Grade a generator block factory ``fn(in_channels, out_channels, first=False)``; see the module docstring."""
     report = Report("generator block")
@@ -235,6 +237,7 @@ def check_generator_block(fn: Callable[..., nn.Module]) -> Report:
     return report
 
 
+@grading_check("discriminator_block")
 def check_discriminator_block(fn: Callable[..., nn.Module]) -> Report:
     """Grade a discriminator block factory ``fn(in_channels, out_channels, batch_norm=True)``; see the module docstring."""
     report = Report("discriminator block")

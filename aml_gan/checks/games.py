@@ -21,6 +21,7 @@ import math
 from typing import Callable, Dict, Iterable, Sequence, Tuple
 
 from .report import Report
+from .student import grading_check
 
 _PROBES: Tuple[Tuple[float, float, float], ...] = ((1.0, 0.5, 0.1), (-0.7, 1.3, 0.25), (0.3, -2.0, 0.5))
 _TOL = 1e-9
@@ -240,6 +241,7 @@ def _simultaneous(x, y, lr):
     return x - lr * y, y + lr * x
 
 
+@grading_check("simultaneous_step")
 def check_simultaneous_step(step_fn: Callable, *, lr: float = 0.1, start: Iterable[float] = (1.0, 0.0),
                             steps: int = 50) -> Report:
     """Grade ``step_fn(x, y, lr) -> (x_new, y_new)``, a simultaneous gradient step on f = x*y.
@@ -282,6 +284,7 @@ def check_simultaneous_step(step_fn: Callable, *, lr: float = 0.1, start: Iterab
     return _grade(report, step_fn, name, _simultaneous, _SIM_BUGS, probes, behaviour)
 
 
+@grading_check("alternating_step")
 def check_alternating_step(step_fn: Callable, *, lr: float = 0.1, start: Iterable[float] = (1.0, 0.0),
                            steps: int = 200) -> Report:
     """Grade ``step_fn(x, y, lr) -> (x_new, y_new)``, an alternating step (x first) on f = x*y.

@@ -19,6 +19,7 @@ import torch.nn as nn
 from ..data.gaussian import true_covariance, true_mean
 from ..models.gaussian import gaussian_generator, linear_layer
 from .report import Report
+from .student import grading_check
 
 _CHECK = "implied_gaussian"
 
@@ -84,6 +85,7 @@ def _raised_message(err: BaseException) -> str:
     return text
 
 
+@grading_check("implied_gaussian")
 def check_implied_gaussian(
     implied_gaussian: Callable,
     generators: Optional[Sequence[nn.Module]] = None,

@@ -25,6 +25,7 @@ import torch
 
 from ._fit import TOL, exception_hint, exception_text, fit_gradient
 from .report import Report
+from .student import grading_check
 
 __all__ = ["check_discriminator_loss", "check_generator_loss", "check_margin_losses"]
 
@@ -130,6 +131,7 @@ _CLAMP_FIX = (
 )
 
 
+@grading_check("discriminator_loss")
 def check_discriminator_loss(fn: Callable) -> Report:
     """Check ``fn(d_real, d_fake) -> 0-d tensor`` against ``mean(-log D(x) - log(1 - D(G(z))))``.
 
@@ -213,6 +215,7 @@ def _d_loss_diagnosis(fr, ff) -> Optional[str]:
     )
 
 
+@grading_check("generator_loss")
 def check_generator_loss(fn: Callable) -> Report:
     """Check ``fn(d_fake) -> 0-d tensor`` against the non-saturating ``mean(-log D(G(z)))``.
 
@@ -274,6 +277,7 @@ def check_generator_loss(fn: Callable) -> Report:
     return report
 
 
+@grading_check("margin_losses")
 def check_margin_losses(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0)) -> Report:
     """Check ``fn(c_real, c_fake, margin) -> (cost_loss, gen_loss)``, the energy-based margin losses.
 

@@ -3,11 +3,22 @@
 A check never raises on a student's bug: it collects problems (which fail the
 check) and warnings (which do not), each with a short ``code`` the tests use and
 a ``message`` written for the student: what happened and how to fix it.
+
+Codes every check shares (the checks' docstrings list their own):
+
+====================  ==========================================================
+``raised``            the student's code raised (the message names the error and a hint)
+``used_reference``    the student handed in, called or subclassed the course's own answer
+``printed_warning``   (warning) Python printed a warning while the student's code ran
+``printed_output``    (warning) the student's code printed while it was checked
+====================  ==========================================================
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List
+from typing import Any, Dict, List
+
+from ..sealed import ReadOnlyClass, seal_class
 
 
 @dataclass(frozen=True)
@@ -22,12 +33,17 @@ class Problem:
 
 
 @dataclass
-class Report:
-    """What a check found. ``passed`` is true when there are no problems."""
+class Report(metaclass=ReadOnlyClass):
+    """What a check found. ``passed`` is true when there are no problems.
+
+    ``metrics`` holds numbers a check measured (for example a trained generator's
+    validity), for display and for the course's own tests.
+    """
 
     check: str
     problems: List[Problem] = field(default_factory=list)
     warnings: List[Problem] = field(default_factory=list)
+    metrics: Dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -86,3 +102,6 @@ class Report:
             f"<div style='border-left:4px solid {colour};padding:4px 10px'>"
             f"<strong>{html.escape(self.check)}</strong>: {head}<ul>{items}</ul></div>"
         )
+
+
+seal_class(Report)

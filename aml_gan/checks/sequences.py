@@ -27,6 +27,7 @@ from ..data.sequences import SEQUENCE_LENGTH, SequenceScaler, make_sequences
 from ..metrics.sequences import DEFAULT_TOL, sample_sequences, sequence_coverage, sequence_validity
 from ._fit import exception_hint, exception_text
 from .report import Report
+from .student import grading_check
 
 _SEED = 4242
 _BATCHES = (64, 7)
@@ -192,6 +193,7 @@ def _check_generator_module(gen: nn.Module, latent_dim: int, out_dim: int, repor
         )
 
 
+@grading_check("sequence_networks")
 def check_sequence_generator(gen: Factory, latent_dim: int, out_dim: int = SEQUENCE_LENGTH) -> Report:
     """Check a generator for the sequence GAN: ``(B, latent_dim) -> (B, out_dim)`` in ``[-1, 1]``.
 
@@ -279,6 +281,7 @@ def _check_discriminator_module(disc: nn.Module, in_dim: int, report: Report) ->
         )
 
 
+@grading_check("sequence_networks")
 def check_sequence_discriminator(disc: Factory, in_dim: int = SEQUENCE_LENGTH) -> Report:
     """Check a discriminator for the sequence GAN: ``(B, in_dim) -> (B, 1)`` probabilities.
 
@@ -326,6 +329,7 @@ def _as_loss(value) -> Optional[float]:
         return None
 
 
+@grading_check("sequence_networks", "train_step", student=("make_gen", "make_disc", "step_fn"))
 def check_sequence_gan_training(
     make_gen: Factory,
     make_disc: Factory,
@@ -366,12 +370,11 @@ def check_sequence_gan_training(
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive whole number, got {steps!r}.")
     if step_fn is None:
-        from ..training import train_step as step_fn  # the course's reference step
+        from ..training import train_step as step_fn  # the course's reference step, as a baseline
     elif not callable(step_fn):
         raise TypeError(f"step_fn must be your train_step function (pass it without calling it), got {_describe(step_fn)}.")
 
     report = Report("check_sequence_gan_training")
-    report.metrics = {}  # type: ignore[attr-defined]
     with torch.random.fork_rng(devices=[]), torch_threads(1):
         torch.manual_seed(seed)
         gen = _build(make_gen, (latent_dim,), "generator", report)
@@ -433,7 +436,7 @@ def check_sequence_gan_training(
         finally:
             handle.remove()
         seconds = time.perf_counter() - started
-        report.metrics["seconds"] = seconds  # type: ignore[attr-defined]
+        report.metrics["seconds"] = seconds
 
         if recorder.count == 0:
             report.problem(
@@ -459,7 +462,7 @@ def check_sequence_gan_training(
 
         pool = recorder.pool()
         mean, std = float(pool.mean()), float(pool.std()) if pool.numel() > 1 else 0.0
-        report.metrics.update(noise_mean=mean, noise_std=std)  # type: ignore[attr-defined]
+        report.metrics.update(noise_mean=mean, noise_std=std)
         if abs(mean) > 0.1 or abs(std - 1.0) > 0.1:
             report.warn(
                 "noise_not_standard_normal",
@@ -480,7 +483,7 @@ def check_sequence_gan_training(
                 "Clamp the probabilities inside your logs, or use nn.BCELoss.",
             )
             return report
-        report.metrics.update(validity=validity, coverage=coverage)  # type: ignore[attr-defined]
+        report.metrics.update(validity=validity, coverage=coverage)
 
         if min_validity is not None and validity < min_validity:
             report.problem(

@@ -40,6 +40,7 @@ from torch import nn
 
 from ._fit import exception_hint, exception_text, fit_gradient
 from .report import Report
+from .student import grading_check
 
 __all__ = ["check_train_step"]
 
@@ -996,6 +997,7 @@ def _describe(v) -> str:
 # ----------------------------------------------------------------------------- entry point
 
 
+@grading_check("train_step", student=("fn",))
 def check_train_step(
     fn: Callable,
     *,

@@ -52,6 +52,7 @@ import torch
 
 from ..config import torch_threads
 from .report import Report
+from .student import grading_check
 
 __all__ = ["check_two_sample_test"]
 
@@ -114,6 +115,7 @@ def _to_number(value) -> Optional[float]:
     return None
 
 
+@grading_check("two_sample_test")
 def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
     """Check a student's ``fn(real, fake, seed=0) -> float`` (held-out detector accuracy).
 

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .report import Report
+from .student import grading_check
 
 
 def _call(report: Report, fn: Callable, args: tuple, name: str):
@@ -138,6 +139,7 @@ def _critic_probes() -> Sequence[Tuple[torch.Tensor, torch.Tensor]]:
     return [(r1, f1), (r2, f2)]
 
 
+@grading_check("critic_loss")
 def check_critic_loss(loss_fn: Callable) -> Report:
     """Grade ``loss_fn(critic_real, critic_fake) -> 0-d tensor``, the Wasserstein critic loss.
 
@@ -351,6 +353,7 @@ def _interpolation_problems(report: Report, critic: _LinearProbeCritic, real: to
         )
 
 
+@grading_check("gradient_penalty")
 def check_gradient_penalty(penalty_fn: Callable, *, sample_shape: Sequence[int] = (2,), batch: int = 256) -> Report:
     """Grade ``penalty_fn(critic, real, fake) -> 0-d tensor``, the WGAN-GP gradient penalty.
 

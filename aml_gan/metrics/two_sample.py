@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..config import torch_threads
+from ..reference import reference
 
 MIN_SAMPLES = 10
 
@@ -65,6 +66,7 @@ def _split(n: int, test_fraction: float, gen: torch.Generator) -> Tuple[torch.Te
     return perm[n_test:], perm[:n_test]
 
 
+@reference("two_sample_test")
 def two_sample_accuracy(
     real,
     fake,

@@ -31,8 +31,10 @@ from typing import Callable, Optional, Tuple
 
 import torch
 from torch import nn
+from ..reference import reference
 
 
+@reference("generator_block")
 def generator_block(in_channels: int, out_channels: int, first: bool = False) -> nn.Sequential:
     """One generator block: ConvTranspose2d (kernel 4, no bias) + BatchNorm2d + ReLU.
 
@@ -48,6 +50,7 @@ def generator_block(in_channels: int, out_channels: int, first: bool = False) ->
     )
 
 
+@reference("discriminator_block")
 def discriminator_block(in_channels: int, out_channels: int, batch_norm: bool = True) -> nn.Sequential:
     """One discriminator block: Conv2d (kernel 4, stride 2, padding 1, no bias) + [BatchNorm2d] + LeakyReLU(0.2).
 

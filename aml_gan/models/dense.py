@@ -17,6 +17,7 @@ from typing import Optional, Sequence
 
 import torch
 from torch import nn
+from ..reference import reference
 
 _ACTIVATIONS = {"tanh": nn.Tanh, "sigmoid": nn.Sigmoid, None: nn.Identity, "none": nn.Identity}
 
@@ -37,6 +38,7 @@ def _mlp(in_dim: int, hidden: Sequence[int], out_dim: int, slope: float) -> list
     return layers
 
 
+@reference("sequence_networks")
 class DenseGenerator(nn.Module):
     """Noise ``(B, latent_dim)`` -> samples ``(B, out_dim)`` in ``(-1, 1)`` (``tanh``)."""
 
@@ -64,6 +66,7 @@ class DenseGenerator(nn.Module):
         return self.net(z)
 
 
+@reference("sequence_networks")
 class DenseDiscriminator(nn.Module):
     """Samples ``(B, in_dim)`` -> probability of "real" ``(B, 1)`` (``sigmoid``)."""
 

@@ -16,6 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..metrics.moments import discriminator_accuracy
+from ..reference import reference
 
 REAL, FAKE = 1, 0  # class indices of the two-class discriminator
 
@@ -78,6 +79,7 @@ def linear_layer(generator: nn.Module) -> nn.Linear:
 
 
 @torch.no_grad()
+@reference("implied_gaussian")
 def linear_generator_moments(generator: nn.Module) -> Tuple[torch.Tensor, torch.Tensor]:
     """Mean (d,) and covariance (d, d) of ``generator(z)`` for ``z ~ N(0, I)``: ``b`` and ``W W^T``.
 
