@@ -20,7 +20,7 @@ __all__ = ["yours_or_reference"]
 
 
 def _name(obj: Any) -> str:
-    return getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or type(obj).__name__
+    return getattr(obj, "__name__", None) or type(obj).__name__
 
 
 def yours_or_reference(yours: Any, reference: Any, check: Callable[..., Report], *args, **kwargs) -> Any:
