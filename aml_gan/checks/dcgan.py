@@ -171,16 +171,38 @@ def _check_fresh(report: Report, fn: Callable, name: str, args: tuple, kwargs: d
                                         "in every block).")
 
 
+def _sizes(sizes, grow: bool) -> list:
+    """(c_in, c_out, flag, H, W) rows -> (c_in, c_out, flag, input shape, expected output shape), batch 4."""
+    cases = []
+    for row in sizes:
+        c_in, c_out, flag, h, w = row
+        if min(c_in, c_out, h, w) < 1 or (not grow and (h % 2 or w % 2)):
+            raise ValueError(f"bad size {row!r}: channels and sizes must be positive (and even for a discriminator block).")
+        if grow:
+            shape_in = (4, c_in, 1, 1) if flag else (4, c_in, h, w)
+            shape_out = (4, c_out, 4, 4) if flag else (4, c_out, 2 * h, 2 * w)
+        else:
+            shape_in, shape_out = (4, c_in, h, w), (4, c_out, h // 2, w // 2)
+        cases.append((c_in, c_out, bool(flag), shape_in, shape_out))
+    return cases
+
+
+#: (in_channels, out_channels, first, height, width of the input) tried by default
+GENERATOR_BLOCK_SIZES = ((5, 3, True, 1, 1), (6, 4, False, 4, 4), (4, 2, False, 3, 5))
+#: (in_channels, out_channels, batch_norm, height, width of the input) tried by default
+DISCRIMINATOR_BLOCK_SIZES = ((3, 4, False, 8, 8), (4, 6, True, 8, 6), (5, 3, True, 16, 16))
+
+
 @grading_check("generator_block")
-def check_generator_block(fn: Callable[..., nn.Module]) -> Report:
-    """Grade a generator block factory ``fn(in_channels, out_channels, first=False)``; see the module docstring."""
+def check_generator_block(fn: Callable[..., nn.Module], sizes=GENERATOR_BLOCK_SIZES) -> Report:
+    """Grade a generator block factory ``fn(in_channels, out_channels, first=False)``; see the module docstring.
+
+    ``sizes``: the blocks to build and run, as ``(in_channels, out_channels, first, height, width)``
+    of the input (a first block always gets a 1x1 input); hidden tests pass other sizes.
+    """
     report = Report("generator block")
     name = getattr(fn, "__name__", "generator_block")
-    cases = [  # (c_in, c_out, first, input shape, expected output shape)
-        (5, 3, True, (4, 5, 1, 1), (4, 3, 4, 4)),
-        (6, 4, False, (4, 6, 4, 4), (4, 4, 8, 8)),
-        (4, 2, False, (4, 4, 3, 5), (4, 2, 6, 10)),
-    ]
+    cases = _sizes(sizes, grow=True)  # (c_in, c_out, first, input shape, expected output shape)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         for k, (c_in, c_out, first, in_shape, out_shape) in enumerate(cases):
@@ -238,15 +260,15 @@ def check_generator_block(fn: Callable[..., nn.Module]) -> Report:
 
 
 @grading_check("discriminator_block")
-def check_discriminator_block(fn: Callable[..., nn.Module]) -> Report:
-    """Grade a discriminator block factory ``fn(in_channels, out_channels, batch_norm=True)``; see the module docstring."""
+def check_discriminator_block(fn: Callable[..., nn.Module], sizes=DISCRIMINATOR_BLOCK_SIZES) -> Report:
+    """Grade a discriminator block factory ``fn(in_channels, out_channels, batch_norm=True)``; see the module docstring.
+
+    ``sizes``: the blocks to build and run, as ``(in_channels, out_channels, batch_norm, height, width)``
+    of the input (even sizes); hidden tests pass other sizes.
+    """
     report = Report("discriminator block")
     name = getattr(fn, "__name__", "discriminator_block")
-    cases = [  # (c_in, c_out, batch_norm, input shape, expected output shape)
-        (3, 4, False, (4, 3, 8, 8), (4, 4, 4, 4)),
-        (4, 6, True, (4, 4, 8, 6), (4, 6, 4, 3)),
-        (5, 3, True, (4, 5, 16, 16), (4, 3, 8, 8)),
-    ]
+    cases = _sizes(sizes, grow=False)  # (c_in, c_out, batch_norm, input shape, expected output shape)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         for k, (c_in, c_out, norm, in_shape, out_shape) in enumerate(cases):

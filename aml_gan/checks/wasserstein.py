@@ -129,33 +129,41 @@ _CRITIC_BUGS: Dict[str, Tuple[Callable, str]] = {
 }
 
 
-def _critic_probes() -> Sequence[Tuple[torch.Tensor, torch.Tensor]]:
-    g = torch.Generator().manual_seed(1234)
-    # real scores above fake ones, then below, with different batch sizes (6 real, 4 fake).
-    r1 = torch.randn(6, 1, generator=g) + 2.0
-    f1 = torch.randn(4, 1, generator=g) - 1.0
-    r2 = torch.randn(6, 1, generator=g) - 1.5
-    f2 = torch.randn(4, 1, generator=g) + 0.5
+def _critic_probes(seed: int = 1234, batch_sizes: Tuple[int, int] = (6, 4),
+                   dtype: torch.dtype = torch.float32) -> Sequence[Tuple[torch.Tensor, torch.Tensor]]:
+    g = torch.Generator().manual_seed(seed)
+    n_real, n_fake = batch_sizes
+    # real scores above fake ones, then below, with different batch sizes (6 real, 4 fake by default).
+    r1 = torch.randn(n_real, 1, generator=g, dtype=dtype) + 2.0
+    f1 = torch.randn(n_fake, 1, generator=g, dtype=dtype) - 1.0
+    r2 = torch.randn(n_real, 1, generator=g, dtype=dtype) - 1.5
+    f2 = torch.randn(n_fake, 1, generator=g, dtype=dtype) + 0.5
     return [(r1, f1), (r2, f2)]
 
 
 @grading_check("critic_loss")
-def check_critic_loss(loss_fn: Callable) -> Report:
+def check_critic_loss(loss_fn: Callable, *, seed: int = 1234, batch_sizes: Tuple[int, int] = (6, 4),
+                      dtype: torch.dtype = torch.float32) -> Report:
     """Grade ``loss_fn(critic_real, critic_fake) -> 0-d tensor``, the Wasserstein critic loss.
 
     Shapes: ``critic_real`` (B_r, 1) and ``critic_fake`` (B_f, 1), raw scores; B_r may differ from B_f.
     Checks the value on fixed scores and the gradients (1/B_f for each fake score, -1/B_r for each real one).
+    ``seed``, ``batch_sizes`` (B_r, B_f, different from each other) and ``dtype`` choose the probe
+    scores; hidden tests pass others.
     """
     if not callable(loss_fn):
         raise TypeError(f"check_critic_loss needs your function, got {type(loss_fn).__name__}.")
+    if len(batch_sizes) != 2 or min(batch_sizes) < 1 or batch_sizes[0] == batch_sizes[1]:
+        raise ValueError(f"batch_sizes must be two different positive sizes (real, fake), got {batch_sizes!r}.")
     report = Report("critic loss")
     name = "critic_loss"
     with torch.random.fork_rng(devices=[]):
         # Equal batch sizes first: a loss that subtracts element-wise still gets a precise diagnosis.
-        g = torch.Generator().manual_seed(99)
-        r_eq, f_eq = torch.randn(5, 1, generator=g) + 1.0, torch.randn(5, 1, generator=g) - 1.0
+        g = torch.Generator().manual_seed(seed + 1)
+        r_eq = torch.randn(5, 1, generator=g, dtype=dtype) + 1.0
+        f_eq = torch.randn(5, 1, generator=g, dtype=dtype) - 1.0
         values = []
-        for real, fake in [(r_eq, f_eq)] + list(_critic_probes()):
+        for real, fake in [(r_eq, f_eq)] + list(_critic_probes(seed, tuple(batch_sizes), dtype)):
             real_in = real.clone().requires_grad_(True)
             fake_in = fake.clone().requires_grad_(True)
             out = _call(report, loss_fn, (real_in, fake_in), name)
@@ -164,7 +172,8 @@ def check_critic_loss(loss_fn: Callable) -> Report:
                     report.problems.clear()
                     report.problem(
                         "needs_equal_batches",
-                        f"{name} fails when the real and fake batches have different sizes (6 and 4). The two "
+                        f"{name} fails when the real and fake batches have different sizes ({real.shape[0]} and "
+                        f"{fake.shape[0]}). The two "
                         "averages are separate expectations: compute critic_fake.mean() and critic_real.mean() "
                         "on their own, then subtract.",
                     )
@@ -175,11 +184,11 @@ def check_critic_loss(loss_fn: Callable) -> Report:
             values.append((real, fake, real_in, fake_in, out))
 
         for real, fake, real_in, fake_in, out in values:
-            want = fake.mean() - real.mean()
-            if not torch.allclose(out.detach().float(), want, rtol=1e-4, atol=1e-5):
+            want = (fake.mean() - real.mean()).double()
+            if not torch.allclose(out.detach().double(), want, rtol=1e-4, atol=1e-5):
                 for code, (formula, message) in _CRITIC_BUGS.items():
                     if all(
-                        torch.allclose(o.detach().float(), formula(r, f), rtol=1e-4, atol=1e-5)
+                        torch.allclose(o.detach().double(), formula(r, f).double(), rtol=1e-4, atol=1e-5)
                         for r, f, _, _, o in values
                     ):
                         report.problem(code, message)
