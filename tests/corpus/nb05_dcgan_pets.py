@@ -1,0 +1,257 @@
+"""Notebook 05 (DCGAN on pets): student answers to the two DCGAN blocks.
+
+The training step's entries are shared with notebooks 03 and 04 (``tests/corpus/train_step.py``);
+it is listed here with the test cell that grades it in this notebook.
+"""
+from __future__ import annotations
+
+from . import correct, mistake
+
+ASSIGNMENT = "05_dcgan_pets"
+EXERCISES = {
+    "generator_block": ("test_generator_block",),
+    "discriminator_block": ("test_discriminator_block",),
+    "train_step": ("test_train_step",),
+}
+
+_GEN_HEAD = '''def generator_block(in_channels, out_channels, first=False):
+    """ConvTranspose2d (kernel 4, no bias) -> BatchNorm2d -> ReLU.
+
+    first=True:  (B, in_channels, 1, 1) -> (B, out_channels, 4, 4)    stride 1, padding 0
+    first=False: (B, in_channels, H, W) -> (B, out_channels, 2H, 2W)  stride 2, padding 1
+    """
+'''
+_DISC_HEAD = '''def discriminator_block(in_channels, out_channels, batch_norm=True):
+    """Conv2d (kernel 4, stride 2, padding 1, no bias) -> [BatchNorm2d] -> LeakyReLU(0.2).
+
+    (B, in_channels, H, W) -> (B, out_channels, H/2, W/2)
+    """
+'''
+
+
+def _gen(body: str) -> str:
+    return _GEN_HEAD + body
+
+
+def _disc(body: str) -> str:
+    return _DISC_HEAD + body
+
+
+SUBMISSIONS = [
+    # ------------------------------------------------------------------ generator block: correct styles
+    correct(
+        "gen_if_else_positional",  # positional arguments, ReLU(True), as pytorch/examples writes them
+        origin="https://github.com/pytorch/examples/blob/main/dcgan/main.py",
+        generator_block=_gen('''    if first:
+        conv = nn.ConvTranspose2d(in_channels, out_channels, 4, 1, 0, bias=False)
+    else:
+        conv = nn.ConvTranspose2d(in_channels, out_channels, 4, 2, 1, bias=False)
+    return nn.Sequential(conv, nn.BatchNorm2d(out_channels), nn.ReLU(True))
+'''),
+    ),
+    correct(
+        "gen_module_class",  # a small nn.Module of its own
+        generator_block='''class UpBlock(nn.Module):
+    def __init__(self, in_channels, out_channels, first):
+        super().__init__()
+        self.conv = nn.ConvTranspose2d(in_channels, out_channels, kernel_size=4,
+                                       stride=1 if first else 2, padding=0 if first else 1, bias=False)
+        self.bn = nn.BatchNorm2d(out_channels)
+
+    def forward(self, x):
+        return torch.relu(self.bn(self.conv(x)))
+
+
+''' + _gen('''    return UpBlock(in_channels, out_channels, first)
+'''),
+    ),
+    correct(
+        "gen_ordered_dict",  # named layers
+        generator_block="from collections import OrderedDict\n\n\n" + _gen('''    stride, padding = (1, 0) if first else (2, 1)
+    return nn.Sequential(OrderedDict([
+        ("upconv", nn.ConvTranspose2d(in_channels, out_channels, 4, stride, padding, bias=False)),
+        ("norm", nn.BatchNorm2d(out_channels)),
+        ("act", nn.ReLU()),
+    ]))
+'''),
+    ),
+    # ------------------------------------------------------------------ generator block: mistakes
+    mistake(
+        "gen_conv_bias",  # nn.ConvTranspose2d's default bias=True, before a batch norm
+        mentions=("conv_bias", "bias=False"),
+        origin="https://github.com/llSourcell/Pokemon_GAN/issues/2",
+        generator_block=_gen('''    stride, padding = (1, 0) if first else (2, 1)
+    return nn.Sequential(
+        nn.ConvTranspose2d(in_channels, out_channels, kernel_size=4, stride=stride, padding=padding),
+        nn.BatchNorm2d(out_channels),
+        nn.ReLU(),
+    )
+'''),
+    ),
+    mistake(
+        "gen_ignores_first",  # stride 2, padding 1 always: a 1x1 noise grows to 2x2, not 4x4
+        mentions=("size",),
+        origin="https://github.com/jalola/improved-wgan-pytorch/issues/2",
+        generator_block=_gen('''    return nn.Sequential(
+        nn.ConvTranspose2d(in_channels, out_channels, kernel_size=4, stride=2, padding=1, bias=False),
+        nn.BatchNorm2d(out_channels),
+        nn.ReLU(),
+    )
+'''),
+    ),
+    mistake(
+        "gen_padding_zero",  # stride 2 without padding: 2H + 2 instead of 2H
+        mentions=("size",),
+        generator_block=_gen('''    stride = 1 if first else 2
+    return nn.Sequential(
+        nn.ConvTranspose2d(in_channels, out_channels, kernel_size=4, stride=stride, padding=0, bias=False),
+        nn.BatchNorm2d(out_channels),
+        nn.ReLU(),
+    )
+'''),
+    ),
+    mistake(
+        "gen_relu_before_batchnorm",  # conv -> ReLU -> BN ("BatchNorm after the activation")
+        mentions=("order",),
+        origin="https://github.com/pytorch/examples/issues/383",
+        generator_block=_gen('''    stride, padding = (1, 0) if first else (2, 1)
+    return nn.Sequential(
+        nn.ConvTranspose2d(in_channels, out_channels, 4, stride, padding, bias=False),
+        nn.ReLU(),
+        nn.BatchNorm2d(out_channels),
+    )
+'''),
+    ),
+    mistake(
+        "gen_leaky_relu",  # the discriminator's activation in the generator
+        mentions=("activation",),
+        generator_block=_gen('''    stride, padding = (1, 0) if first else (2, 1)
+    return nn.Sequential(
+        nn.ConvTranspose2d(in_channels, out_channels, 4, stride, padding, bias=False),
+        nn.BatchNorm2d(out_channels),
+        nn.LeakyReLU(0.2),
+    )
+'''),
+    ),
+    mistake(
+        "gen_upsample_conv",  # upsampling + a plain convolution, instead of a transposed convolution
+        mentions=("not_transposed",),
+        origin="https://github.com/jacobgil/keras-dcgan/issues/24",
+        generator_block=_gen('''    scale = 4 if first else 2
+    return nn.Sequential(
+        nn.Upsample(scale_factor=scale),
+        nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1, bias=False),
+        nn.BatchNorm2d(out_channels),
+        nn.ReLU(),
+    )
+'''),
+    ),
+    # ------------------------------------------------------------------ discriminator block: correct styles
+    correct(
+        "disc_list_then_sequential",
+        discriminator_block=_disc('''    layers = [nn.Conv2d(in_channels, out_channels, 4, 2, 1, bias=False)]
+    if batch_norm:
+        layers += [nn.BatchNorm2d(out_channels)]
+    layers += [nn.LeakyReLU(negative_slope=0.2)]
+    return nn.Sequential(*layers)
+'''),
+    ),
+    correct(
+        "disc_identity_when_no_norm",  # nn.Identity in place of the missing batch norm
+        discriminator_block=_disc('''    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, kernel_size=4, stride=2, padding=1, bias=False),
+        nn.BatchNorm2d(out_channels) if batch_norm else nn.Identity(),
+        nn.LeakyReLU(0.2, inplace=True),
+    )
+'''),
+    ),
+    correct(
+        "disc_module_class_functional",  # a module of its own, F.leaky_relu in forward
+        discriminator_block="import torch.nn.functional as F\n\n\nclass DownBlock(nn.Module):\n" + '''    def __init__(self, in_channels, out_channels, batch_norm):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, 4, stride=2, padding=1, bias=False)
+        self.norm = nn.BatchNorm2d(out_channels) if batch_norm else None
+
+    def forward(self, x):
+        x = self.conv(x)
+        if self.norm is not None:
+            x = self.norm(x)
+        return F.leaky_relu(x, 0.2)
+
+
+''' + _disc('''    return DownBlock(in_channels, out_channels, batch_norm)
+'''),
+    ),
+    # ------------------------------------------------------------------ discriminator block: mistakes
+    mistake(
+        "disc_conv_bias",  # nn.Conv2d's default bias
+        mentions=("conv_bias",),
+        origin="https://github.com/aladdinpersson/Machine-Learning-Collection/issues/23",
+        discriminator_block=_disc('''    layers = [nn.Conv2d(in_channels, out_channels, kernel_size=4, stride=2, padding=1)]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(out_channels))
+    layers.append(nn.LeakyReLU(0.2))
+    return nn.Sequential(*layers)
+'''),
+    ),
+    mistake(
+        "disc_max_pool",  # a stride-1 convolution and max pooling, the classifier habit DCGAN dropped
+        mentions=("kernel",),
+        origin="https://github.com/jacobgil/keras-dcgan/issues/24",
+        discriminator_block=_disc('''    layers = [nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1, bias=False)]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(out_channels))
+    layers += [nn.LeakyReLU(0.2), nn.MaxPool2d(2)]
+    return nn.Sequential(*layers)
+'''),
+    ),
+    mistake(
+        "disc_plain_relu",
+        mentions=("activation", "LeakyReLU(0.2)"),
+        discriminator_block=_disc('''    layers = [nn.Conv2d(in_channels, out_channels, 4, 2, 1, bias=False)]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(out_channels))
+    layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+'''),
+    ),
+    mistake(
+        "disc_leaky_default_slope",  # nn.LeakyReLU() has slope 0.01, not 0.2
+        mentions=("activation",),
+        discriminator_block=_disc('''    layers = [nn.Conv2d(in_channels, out_channels, 4, 2, 1, bias=False)]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(out_channels))
+    layers.append(nn.LeakyReLU())
+    return nn.Sequential(*layers)
+'''),
+    ),
+    mistake(
+        "disc_batch_norm_always",  # ignores the flag: batch norm on the raw pixels too
+        mentions=("batch_norm_flag",),
+        origin="https://github.com/pytorch/tutorials/issues/1126",
+        discriminator_block=_disc('''    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, 4, 2, 1, bias=False),
+        nn.BatchNorm2d(out_channels),
+        nn.LeakyReLU(0.2),
+    )
+'''),
+    ),
+    mistake(
+        "disc_batch_norm_first",  # normalises the input before the convolution
+        mentions=("order",),
+        discriminator_block=_disc('''    layers = [nn.BatchNorm2d(in_channels)] if batch_norm else []
+    layers += [nn.Conv2d(in_channels, out_channels, 4, 2, 1, bias=False), nn.LeakyReLU(0.2)]
+    return nn.Sequential(*layers)
+'''),
+    ),
+    mistake(
+        "disc_stride_one",  # kernel 4, stride 1, padding 1: shrinks by one pixel, not by half
+        mentions=("size",),
+        discriminator_block=_disc('''    layers = [nn.Conv2d(in_channels, out_channels, 4, 1, 1, bias=False)]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(out_channels))
+    layers.append(nn.LeakyReLU(0.2))
+    return nn.Sequential(*layers)
+'''),
+    ),
+]

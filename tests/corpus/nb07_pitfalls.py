@@ -1,0 +1,212 @@
+"""Notebook 07 (pitfalls): student answers to the xy-game updates, the critic loss and the gradient penalty."""
+from __future__ import annotations
+
+from . import correct, mistake
+
+ASSIGNMENT = "07_pitfalls"
+EXERCISES = {
+    "simultaneous_step": ("test_simultaneous_step",),
+    "alternating_step": ("test_alternating_step",),
+    "critic_loss": ("test_critic_loss",),
+    "gradient_penalty": ("test_gradient_penalty",),
+}
+
+_SIM = '''def simultaneous_step(x, y, lr):
+    """One simultaneous step on f(x, y) = x*y: x descends, y ascends, both from the OLD point.
+
+    Args: x, y: floats, the current point; lr: the step size.
+    Returns: (x_new, y_new).
+    """
+'''
+_ALT = '''def alternating_step(x, y, lr):
+    """One alternating step on f(x, y) = x*y: x moves first, then y answers the NEW x.
+
+    Args: x, y: floats, the current point; lr: the step size.
+    Returns: (x_new, y_new).
+    """
+'''
+_CRITIC = '''def critic_loss(critic_real, critic_fake):
+    """Wasserstein critic loss: mean C(G(z)) - mean C(x).
+
+    Args: critic_real: (B_r, 1) scores of real samples; critic_fake: (B_f, 1) scores of fakes.
+    Returns: a 0-d tensor (it must stay differentiable).
+    """
+'''
+_GP = '''def gradient_penalty(critic, real, fake):
+    """WGAN-GP penalty: mean over random interpolates x_hat of (||grad C(x_hat)||_2 - 1)^2.
+
+    Args: critic: a module (B, ...) -> (B, 1); real, fake: tensors of the same shape (B, ...).
+    Returns: a 0-d tensor that keeps the graph (create_graph=True).
+    """
+'''
+
+SUBMISSIONS = [
+    # ------------------------------------------------------------------ simultaneous step
+    correct("sim_tuple_update", simultaneous_step=_SIM + '''    x, y = x - lr * y, y + lr * x  # the right-hand side uses the old x and y
+    return x, y
+'''),
+    correct("sim_gradients_named", simultaneous_step=_SIM + '''    grad_x = y   # df/dx
+    grad_y = x   # df/dy
+    return x - lr * grad_x, y + lr * grad_y
+'''),
+    correct("sim_complex_rotation", simultaneous_step=_SIM + '''    z = complex(x, y) * complex(1, lr)  # a rotation and a stretch by sqrt(1 + lr^2)
+    return z.real, z.imag
+'''),
+    mistake("sim_uses_new_x", mentions=("uses_new_x",),  # updates x in place, then y sees the new x
+            simultaneous_step=_SIM + '''    x = x - lr * y
+    y = y + lr * x
+    return x, y
+'''),
+    mistake("sim_x_ascends", mentions=("x_ascends",),
+            simultaneous_step=_SIM + '''    return x + lr * y, y + lr * x
+'''),
+    mistake("sim_y_descends", mentions=("y_descends",),
+            simultaneous_step=_SIM + '''    return x - lr * y, y - lr * x
+'''),
+    mistake("sim_own_gradient", mentions=("wrong_gradient",),  # each player follows its own coordinate
+            simultaneous_step=_SIM + '''    return x - lr * x, y + lr * y
+'''),
+    mistake("sim_returns_swapped", mentions=("outputs_swapped",),
+            simultaneous_step=_SIM + '''    return y + lr * x, x - lr * y
+'''),
+    # ------------------------------------------------------------------ alternating step
+    correct("alt_two_lines", alternating_step=_ALT + '''    x = x - lr * y
+    y = y + lr * x   # x is already the new x
+    return x, y
+'''),
+    correct("alt_via_simultaneous_pieces", alternating_step=_ALT + '''    def x_move(x, y):
+        return x - lr * y
+
+    def y_move(x, y):
+        return y + lr * x
+
+    x_new = x_move(x, y)
+    return x_new, y_move(x_new, y)
+'''),
+    correct("alt_expanded", alternating_step=_ALT + '''    # substitute x_new = x - lr*y into y + lr*x_new
+    return x - lr * y, y + lr * x - lr * lr * y
+'''),
+    mistake("alt_uses_old_x", mentions=("not_alternating",),  # this is the simultaneous step
+            alternating_step=_ALT + '''    return x - lr * y, y + lr * x
+'''),
+    mistake("alt_y_first", mentions=("y_first",),
+            alternating_step=_ALT + '''    y_new = y + lr * x
+    x_new = x - lr * y_new
+    return x_new, y_new
+'''),
+    mistake("alt_wrong_sign", mentions=("x_ascends",),
+            alternating_step=_ALT + '''    x_new = x + lr * y
+    return x_new, y + lr * x_new
+'''),
+    mistake("alt_both_descend", mentions=("y_descends",),
+            alternating_step=_ALT + '''    x_new = x - lr * y
+    return x_new, y - lr * x_new
+'''),
+    mistake("alt_returns_only_x", mentions=("bad_return",),
+            alternating_step=_ALT + '''    x_new = x - lr * y
+    y_new = y + lr * x_new
+    return x_new
+'''),
+    # ------------------------------------------------------------------ critic loss
+    correct("critic_torch_mean", critic_loss=_CRITIC + '''    return torch.mean(critic_fake) - torch.mean(critic_real)
+'''),
+    correct("critic_sum_over_len", critic_loss=_CRITIC + '''    return critic_fake.sum() / critic_fake.shape[0] - critic_real.sum() / critic_real.shape[0]
+'''),
+    correct("critic_negative_gap", critic_loss=_CRITIC + '''    wasserstein_estimate = critic_real.mean() - critic_fake.mean()
+    return -wasserstein_estimate
+'''),
+    mistake("critic_sign_flipped", mentions=("sign_flipped",),
+            origin="https://github.com/eriklindernoren/PyTorch-GAN/issues/17",
+            critic_loss=_CRITIC + '''    return critic_real.mean() - critic_fake.mean()
+'''),
+    mistake("critic_with_log", mentions=("not_finite",),  # logs of raw scores: NaN for negative scores
+            origin="https://github.com/marian42/shapegan/issues/2",
+            critic_loss=_CRITIC + '''    return torch.mean(-torch.log(critic_real)) - torch.mean(-torch.log(critic_fake))
+'''),
+    mistake("critic_bce_classifier", mentions=("classifier_loss",),
+            origin="https://github.com/keras-team/keras-contrib/issues/280",
+            critic_loss=_CRITIC + '''    bce = torch.nn.BCEWithLogitsLoss()
+    return bce(critic_real, torch.ones_like(critic_real)) + bce(critic_fake, torch.zeros_like(critic_fake))
+'''),
+    mistake("critic_sigmoid_scores", mentions=("uses_sigmoid",),
+            origin="https://github.com/martinarjovsky/WassersteinGAN/issues/72",
+            critic_loss=_CRITIC + '''    return torch.sigmoid(critic_fake).mean() - torch.sigmoid(critic_real).mean()
+'''),
+    mistake("critic_elementwise", mentions=("needs_equal_batches",),  # pairs real and fake sample by sample
+            critic_loss=_CRITIC + '''    return (critic_fake - critic_real).mean()
+'''),
+    mistake("critic_item", mentions=("not_tensor",),  # a Python float: nothing to backpropagate
+            critic_loss=_CRITIC + '''    return critic_fake.mean().item() - critic_real.mean().item()
+'''),
+    mistake("critic_sum", mentions=("sum_not_mean",),
+            critic_loss=_CRITIC + '''    return critic_fake.sum() - critic_real.sum()
+'''),
+    # ------------------------------------------------------------------ gradient penalty
+    correct("gp_grad_outputs_ones", origin="https://github.com/caogang/wgan-gp/blob/master/gan_toy.py",
+            gradient_penalty=_GP + '''    alpha = torch.rand(real.size(0), *([1] * (real.dim() - 1)), device=real.device)
+    interpolates = (alpha * real + (1 - alpha) * fake).detach().requires_grad_(True)
+    scores = critic(interpolates)
+    gradients = torch.autograd.grad(outputs=scores, inputs=interpolates, grad_outputs=torch.ones_like(scores),
+                                    create_graph=True, retain_graph=True, only_inputs=True)[0]
+    gradients = gradients.view(gradients.size(0), -1)
+    return ((gradients.norm(2, dim=1) - 1) ** 2).mean()
+'''),
+    correct("gp_sqrt_of_squares", gradient_penalty=_GP + '''    batch = real.shape[0]
+    eps = torch.rand([batch] + [1] * (real.dim() - 1)).to(real)
+    x_hat = eps * real.detach() + (1 - eps) * fake.detach()
+    x_hat.requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    slopes = torch.sqrt((grad ** 2).reshape(batch, -1).sum(dim=1))
+    return torch.mean((slopes - 1) ** 2)
+'''),
+    correct("gp_lerp_vector_norm", gradient_penalty=_GP + '''    weight = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), dtype=real.dtype, device=real.device)
+    x_hat = torch.lerp(fake.detach(), real.detach(), weight).requires_grad_()
+    grads = torch.autograd.grad(critic(x_hat), x_hat, torch.ones(real.shape[0], 1, dtype=real.dtype,
+                                                                 device=real.device), create_graph=True)[0]
+    norms = torch.linalg.vector_norm(grads.flatten(start_dim=1), dim=1)
+    return (norms - 1).pow(2).mean()
+'''),
+    mistake("gp_no_create_graph", mentions=("no_create_graph", "create_graph=True"),
+            origin="https://github.com/caogang/wgan-gp/issues/4",
+            gradient_penalty=_GP + '''    eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat)
+    return ((grads.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+'''),
+    mistake("gp_norm_over_whole_batch", mentions=("norm_over_batch",),
+            gradient_penalty=_GP + '''    eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return (grads.norm(2) - 1) ** 2
+'''),
+    mistake("gp_one_eps_for_batch", mentions=("one_eps_for_batch",),
+            gradient_penalty=_GP + '''    eps = torch.rand(1).item()
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return ((grads.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+'''),
+    mistake("gp_norm_dim1_on_images", mentions=("norm_not_per_sample",), fails=("test_gradient_penalty",),
+            origin="https://github.com/caogang/wgan-gp/issues/27",
+            gradient_penalty=_GP + '''    eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return ((grads.norm(2, dim=1) - 1) ** 2).mean()
+'''),
+    mistake("gp_eps_per_feature", mentions=("eps_per_feature",),
+            gradient_penalty=_GP + '''    eps = torch.rand_like(real)
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return ((grads.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+'''),
+    mistake("gp_grad_of_mean", mentions=("grad_of_mean",),
+            gradient_penalty=_GP + '''    eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).mean(), x_hat, create_graph=True)
+    return ((grads.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+'''),
+    mistake("gp_at_real_points", mentions=("real_only",),
+            gradient_penalty=_GP + '''    x_hat = real.detach().clone().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return ((grads.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+'''),
+]
