@@ -47,6 +47,7 @@ class NotebookCorpus:
     assignment: str
     exercises: Dict[str, Tuple[str, ...]]  # answer grade_id -> test grade_ids
     submissions: List[Submission] = field(default_factory=list)
+    through_nbgrader: List[str] = field(default_factory=list)  # entries real nbgrader must grade
 
     def tests_for(self, sub: Submission) -> List[str]:
         """The test cells a submission is graded on: its exercises' cells and its ``fails``."""
@@ -62,7 +63,8 @@ def load_corpus() -> Dict[str, NotebookCorpus]:
 
     A shared module (``train_step.py``, ``shortcuts.py``) holds ``SUBMISSIONS`` for an exercise
     that several notebooks grade (added to every notebook whose EXERCISES has that answer cell),
-    or ``SUBMISSIONS_BY_ASSIGNMENT``.
+    or ``SUBMISSIONS_BY_ASSIGNMENT``. A module's ``THROUGH_NBGRADER`` names entries that the
+    end-to-end test must hand in through real nbgrader (the others may be sampled).
     """
     import corpus
 
@@ -74,7 +76,8 @@ def load_corpus() -> Dict[str, NotebookCorpus]:
         module = importlib.import_module(f"corpus.{info.name}")
         if hasattr(module, "ASSIGNMENT"):
             by_assignment[module.ASSIGNMENT] = NotebookCorpus(
-                module.ASSIGNMENT, {k: tuple(v) for k, v in module.EXERCISES.items()}, list(module.SUBMISSIONS)
+                module.ASSIGNMENT, {k: tuple(v) for k, v in module.EXERCISES.items()}, list(module.SUBMISSIONS),
+                list(getattr(module, "THROUGH_NBGRADER", ())),
             )
         else:
             shared.append(module)
@@ -89,6 +92,9 @@ def load_corpus() -> Dict[str, NotebookCorpus]:
             else:
                 by_assignment[assignment] = NotebookCorpus(assignment, {}, list(subs))
     for nb in by_assignment.values():
+        for module in shared:
+            nb.through_nbgrader += [n for n in getattr(module, "THROUGH_NBGRADER", ())
+                                    if any(s.name == n for s in nb.submissions)]
         names = [s.name for s in nb.submissions]
         dupes = {n for n in names if names.count(n) > 1}
         assert not dupes, f"{nb.assignment}: submission names must be unique, repeated: {sorted(dupes)}"
@@ -245,9 +251,13 @@ class Mix:
 
 
 def mixes(corpus: NotebookCorpus, kind: str, count: int) -> List[Mix]:
-    """``count`` mixes of ``kind`` ("correct" or "mistake"): the k-th entry of that kind for each answer cell."""
+    """At least ``count`` mixes of ``kind`` ("correct" or "mistake"): the k-th entry of that kind for
+    each answer cell, entries named in ``through_nbgrader`` first (enough mixes to hand in all of them)."""
     want = kind == "correct"
-    pools = {a: [s for s in corpus.submissions if s.correct == want and a in s.cells] for a in corpus.exercises}
+    first = {n: i for i, n in enumerate(corpus.through_nbgrader)}
+    pools = {a: sorted((s for s in corpus.submissions if s.correct == want and a in s.cells),
+                       key=lambda s: first.get(s.name, len(first))) for a in corpus.exercises}
+    count = max([count] + [sum(s.name in first for s in pool) for pool in pools.values()])
     out = []
     for k in range(count):
         chosen, used = [], set()
