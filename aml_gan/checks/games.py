@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 from typing import Callable, Dict, Iterable, Sequence, Tuple
 
-from ..games import growth_factor
 from .report import Report
 from .student import grading_check
 
@@ -260,7 +259,7 @@ def check_simultaneous_step(step_fn: Callable, *, lr: float = 0.1, start: Iterab
         if points is None:
             return
         r0 = math.hypot(*start)
-        factor = growth_factor("simultaneous", lr)
+        factor = math.sqrt(1 + lr * lr)
         theta0 = math.atan2(start[1], start[0])
         for n, (x, y) in enumerate(points[1:], start=1):
             r, want = math.hypot(x, y), r0 * factor**n
