@@ -90,7 +90,7 @@ SUBMISSIONS_BY_ASSIGNMENT = {
     ],
     "06_gaussian_estimator": [
         mistake("shortcut_package_moments", ("used_reference",),
-                fails=("test_implied_gaussian_visible", "test_implied_gaussian_hidden"),
+                fails=("test_implied_gaussian", "test_implied_gaussian_shapes"),
                 implied_gaussian="def implied_gaussian(generator):\n    return linear_generator_moments(generator)\n"),
     ],
     "07_pitfalls": [
