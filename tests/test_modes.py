@@ -103,6 +103,23 @@ def test_blurry_generator_covers_but_low_quality():
     assert stats.high_quality_fraction < 0.1
 
 
+def test_well_covered_needs_a_share_of_the_samples():
+    ring = ring_mixture(std=0.05)
+    real = mode_stats(ring.sample(2500, seed=0), mixture=ring)
+    assert real.n_samples == 2500 and real.well_covered() == 8  # about 12% on each mode
+    # the blurry generator reaches every mode with one exact hit each, but covers none of them well
+    blurry = torch.cat([3 * torch.rand(5000, 2) - 1.5, ring.centers])
+    stats = mode_stats(blurry, mixture=ring)
+    assert stats.modes_covered == 8 and stats.well_covered() == 0
+    # two modes with 40% each, one with 1% (below the 2% share), the rest missed
+    pts = torch.cat([ring.centers[0].expand(400, 2), ring.centers[1].expand(400, 2), ring.centers[2].expand(10, 2),
+                     torch.full((190, 2), 9.0)])
+    stats = mode_stats(pts, mixture=ring)
+    assert stats.modes_covered == 3 and stats.well_covered() == 2 and stats.well_covered(0.005) == 3
+    with pytest.raises(ValueError, match="min_share"):
+        stats.well_covered(0)
+
+
 def test_threshold_and_min_count():
     centers = torch.tensor([[0.0, 0.0], [10.0, 0.0]])
     pts = torch.tensor([[0.25, 0.0], [10.05, 0.0], [10.0, 0.05], [5.0, 5.0]])
@@ -240,6 +257,7 @@ def test_run_recipe_and_table_are_repeatable():
     assert len(a.history.gen_loss) == 6
     rows = summarize(results)
     text = format_table(rows)
-    assert "vanilla GAN" in text and "WGAN-GP" in text and "seeds 3" in text
+    assert "vanilla GAN" in text and "WGAN-GP" in text and "seeds 3" in text and "well covered" in text
+    assert all(len(r["well_covered"]) == 1 and r["mean_well_covered"] <= r["mean_modes"] for r in rows)
     with pytest.raises(ValueError, match="steps"):
         run_recipe(recipes["vanilla GAN"], ring, steps=0)
