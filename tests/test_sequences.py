@@ -534,7 +534,7 @@ def _d_only(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
     return 0.0, d_loss.item()
 
 
-GRADING = dict(steps=3000, eval_every=100, min_validity=0.5, min_coverage=0.6)  # notebook 04's test_gan_training
+GRADING = dict(steps=6000, eval_every=100, min_validity=0.5, min_coverage=0.6)  # notebook 04's test_gan_training
 
 
 @pytest.mark.parametrize("seed", [0, 7])  # the notebook's visible and hidden seeds
@@ -555,7 +555,7 @@ def test_grading_settings_match_the_notebook_and_the_benchmark():
     nb = json.loads((Path(__file__).resolve().parents[1] / "solutions" / "04_sequence_gan" / "04_sequence_gan.ipynb").read_text())
     cell = next("".join(c["source"]) for c in nb["cells"]
                 if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "test_gan_training")
-    assert cell.count("steps=3000, eval_every=100, min_validity=0.5, min_coverage=0.6") == 2
+    assert cell.count("steps=6000, eval_every=100, min_validity=0.5, min_coverage=0.6") == 2
 
 
 def test_training_check_with_measurements_reports_the_closest_one():
