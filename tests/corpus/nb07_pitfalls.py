@@ -185,7 +185,7 @@ SUBMISSIONS = [
     (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return ((grads.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
 '''),
-    mistake("gp_norm_dim1_on_images", mentions=("norm_not_per_sample",), fails=("test_gradient_penalty",),
+    mistake("gp_norm_dim1_on_images", mentions=("norm_not_per_sample",),
             origin="https://github.com/caogang/wgan-gp/issues/27",
             gradient_penalty=_GP + '''    eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)))
     x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)

@@ -150,6 +150,9 @@ class LiveNotebook:
         self.assignment = assignment
         self.nb = nbformat.read(SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
         self.index = {nbgrader_meta(c).get("grade_id"): i for i, c in enumerate(self.nb.cells) if nbgrader_meta(c)}
+        # nbclient writes every executed cell back into the notebook (nb.cells[index] = cell), so the
+        # solution's own sources are kept apart: restoring must not re-run the last submission.
+        self.sources = {gid: self.nb.cells[i].source for gid, i in self.index.items()}
         self.workdir = Path(tempfile.mkdtemp(prefix=f"corpus_{assignment}_"))
         shutil.copytree(SOLUTIONS / assignment, self.workdir, dirs_exist_ok=True)
         self.client = NotebookClient(
@@ -180,8 +183,7 @@ class LiveNotebook:
         """Execute the cell ``grade_id`` (with ``source`` instead of its own, if given); returns a copy."""
         i = self.index[grade_id]
         cell = copy.deepcopy(self.nb.cells[i])
-        if source is not None:
-            cell.source = source
+        cell.source = self.sources[grade_id] if source is None else source
         self.client.execute_cell(cell, i, store_history=False)
         return cell
 
