@@ -534,7 +534,8 @@ def _d_only(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
     return 0.0, d_loss.item()
 
 
-GRADING = dict(steps=6000, eval_every=100, min_validity=0.5, min_coverage=0.6)  # notebook 04's test_gan_training
+GRADING = dict(steps=6000, eval_every=100, min_validity=0.5, min_coverage=0.6,
+               standard_normal_noise=True)  # notebook 04's test_gan_training
 
 
 @pytest.mark.parametrize("seed", [0, 7])  # the notebook's visible and hidden seeds
@@ -556,6 +557,7 @@ def test_grading_settings_match_the_notebook_and_the_benchmark():
     cell = next("".join(c["source"]) for c in nb["cells"]
                 if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "test_gan_training")
     assert cell.count("steps=6000, eval_every=100, min_validity=0.5, min_coverage=0.6") == 2
+    assert cell.count("standard_normal_noise=True") == 2
 
 
 def test_training_check_with_measurements_reports_the_closest_one():
@@ -596,6 +598,13 @@ def test_training_check_names_the_bug(name, step, code, steps):
     report = check_sequence_gan_training(MyGenerator, MyDiscriminator, step, latent_dim=L, steps=steps, seed=7)
     assert not report.passed, f"{name}: {report.metrics}"
     assert code in report.codes, f"{name}: {report}"
+
+
+def test_training_check_can_require_standard_normal_noise():
+    report = check_sequence_gan_training(MyGenerator, MyDiscriminator, _bce_step(noise=torch.rand), latent_dim=L,
+                                         seed=7, **GRADING)
+    assert report.codes == ["noise_not_standard_normal"] and "torch.randn" in report.problems[0].message
+    assert report.metrics["steps_run"] == 10  # found at once, not after the whole budget
 
 
 def test_training_check_warns_about_uniform_noise():

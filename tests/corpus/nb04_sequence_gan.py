@@ -197,6 +197,31 @@ SUBMISSIONS = [
         raise NotImplementedError()
 '''),
     ),
+    # ------------------------------------------------------------------ the step, as this notebook grades it
+    mistake(
+        "step_torch_rand_noise",  # the unit's pseudo-code draws the noise with torch.rand; this notebook asks for randn
+        mentions=("noise_not_standard_normal", "torch.randn"),
+        fails=("test_gan_training",),
+        train_step='''def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """One GAN update on one batch of scaled real sequences (batch, 5).
+
+    Returns (generator_loss, discriminator_loss) as Python floats.
+    """
+    bce = nn.BCELoss()
+    ones = torch.ones(real_batch.shape[0], 1)
+    zeros = torch.zeros(real_batch.shape[0], 1)
+    fake = gen(torch.rand(real_batch.shape[0], latent_dim))
+    d_loss = bce(disc(real_batch), ones) + bce(disc(fake.detach()), zeros)
+    disc_optim.zero_grad()
+    d_loss.backward()
+    disc_optim.step()
+    g_loss = bce(disc(fake), ones)
+    gen_optim.zero_grad()
+    g_loss.backward()
+    gen_optim.step()
+    return g_loss.item(), d_loss.item()
+''',
+    ),
     # ------------------------------------------------------------------ discriminator: correct styles
     correct(
         "disc_plain_relu_64",
