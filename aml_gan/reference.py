@@ -91,6 +91,7 @@ def reference(exercise: str) -> Callable:
 
         functools.update_wrapper(guarded, obj, updated=())
         vars(guarded).pop("__wrapped__", None)  # no unguarded way in through the wrapper
+        guarded.__signature__ = inspect.signature(obj)  # help() and tab completion show the real arguments
         setattr(guarded, _MARK, (exercise, name))
         return guarded
 
