@@ -14,7 +14,8 @@ from aml_gan.models import make_dcgan
 from aml_gan.speed import FastTrainStep, autocast_dtype
 from aml_gan.training import fit, train_step
 
-pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (tools/gpu_check.sh runs these)")
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(),
+                                reason="needs a CUDA GPU (tools/gpu_check.sh runs these)")
 
 CUDA = torch.device("cuda")
 NZ, SIZE, WIDTH = 8, 16, 4

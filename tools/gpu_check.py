@@ -240,9 +240,10 @@ class Check:
                "--result", str(result_file), "--runner", runner, "--cell-timeout", str(int(limit_s) + 1)]
         env = dict(self.env, AML_GAN_FAST="1" if mode == "fast" else "0")
         rc, secs = run_limited(cmd, limit_s, folder / "log.txt", env)
-        if rc is None or not result_file.exists():
-            why = f"stopped after {secs:.0f} s (time limit)" if rc is None else f"runner failed: {tail(folder / 'log.txt')}"
-            return Row(name, mode, runner, secs, why, False)
+        if rc is None:
+            return Row(name, mode, runner, secs, f"stopped after {secs:.0f} s (time limit)", False)
+        if not result_file.exists():
+            return Row(name, mode, runner, secs, f"runner failed: {tail(folder / 'log.txt')}", False)
         res = json.loads(result_file.read_text())
         if res["ok"]:
             text = f"{res['outcome_asserts']} outcome assertions passed"

@@ -44,7 +44,8 @@ def read_cells(path: Path) -> List[Dict[str, Any]]:
     cells = []
     for cell in nb.get("cells", []):
         source = cell.get("source", "")
-        cells.append({"cell_type": cell.get("cell_type"), "source": "".join(source) if isinstance(source, list) else source})
+        text = "".join(source) if isinstance(source, list) else source
+        cells.append({"cell_type": cell.get("cell_type"), "source": text})
     return cells
 
 
