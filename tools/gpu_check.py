@@ -297,6 +297,7 @@ def main(argv=None) -> int:
     args.device = os.environ.get("AML_GAN_DEVICE", "").strip() or ("cpu" if args.dry_run else "cuda")
     if args.out is None:
         args.out = Path(tempfile.gettempdir()) / time.strftime("aml_gan_gpu_check_%Y%m%d-%H%M%S")
+    args.out = args.out.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
 
     import torch

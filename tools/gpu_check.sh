@@ -10,12 +10,12 @@
 # It needs PyTorch and the package's runtime dependencies; pytest and nbclient are used
 # when installed (without nbclient the notebooks run as scripts).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+repo="$(cd "$(dirname "$0")/.." && pwd)"
 if [[ -n "${PYTHON:-}" ]]; then
     py="$PYTHON"
-elif [[ -x .venv/bin/python ]]; then
-    py=.venv/bin/python
+elif [[ -x "$repo/.venv/bin/python" ]]; then
+    py="$repo/.venv/bin/python"
 else
     py=python3
 fi
-exec "$py" tools/gpu_check.py "$@"
+exec "$py" "$repo/tools/gpu_check.py" "$@"

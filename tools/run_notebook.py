@@ -179,6 +179,7 @@ def main(argv=None) -> int:
     parser.add_argument("--cell-timeout", type=int, default=None, help="nbclient: seconds a cell may run")
     parser.add_argument("--no-ipython", action="store_true", help="script runner: use the plain display stand-in")
     args = parser.parse_args(argv)
+    args.notebook, args.workdir, args.result = (p.resolve() for p in (args.notebook, args.workdir, args.result))
 
     runner = args.runner
     if runner == "auto":
