@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -40,7 +41,7 @@ pytestmark = pytest.mark.notebook
 
 PREINSTALLED = ("torch", "torchvision")  # with their dependencies: what Colab has before the install cell
 DEV_ONLY = ("nbgrader", "nbval", "pytest", "jupyterlab", "notebook")
-CELL_TIMEOUT_S = 180
+CELL_TIMEOUT_S = 120  # fast mode: the slowest cell takes seconds
 NOTEBOOK_TIMEOUT_S = 900
 # Left out of the copy the wheel is built from: version control, environments, data, grading output.
 NOT_COPIED_AT_ROOT = {".git", ".venv", "data", "build", "dist", "submitted", "autograded", "feedback", "exchange",
@@ -196,10 +197,12 @@ def _execute(colab: ColabEnv, source: Path, workdir: Path) -> dict:
             log, _ = proc.communicate()
         if proc.returncode == 0:
             return nbformat.read(workdir / "executed.ipynb", as_version=4)
-        # A kernel that stops answering (seen once in about twenty runs here) gets one more try;
-        # a cell that really runs too long fails both.
+        # A kernel that stops answering (seen a few times in dozens of runs on a busy machine)
+        # gets one more try, and a warning says where it stalled; a cell that runs too long fails both.
         if attempt == 2 or "Timeout" not in log:
             pytest.fail(f"{source.parent.name}: jupyter-execute failed (attempt {attempt}):\n{log[-4000:]}")
+        warnings.warn(f"{source.parent.name}/{source.name}: no answer from the kernel, running it again:\n"
+                      f"{log[-1500:]}")
     raise AssertionError("unreachable")
 
 

@@ -148,7 +148,7 @@ def run_limited(cmd: Sequence[str], limit_s: float, log: Path, env: Dict[str, st
 
 
 def tail(path: Path, n: int = 1) -> str:
-    lines = [l for l in path.read_text(errors="replace").splitlines() if l.strip()]
+    lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
     return " / ".join(lines[-n:])
 
 
@@ -219,7 +219,8 @@ class Check:
                 if mode == "fast":
                     est = estimates.get(name)
                     why = ("no CPU full-mode time in README" if est is None
-                           else f"full mode (est. {est:.0f} s) did not fit in the {left:.0f} s left")
+                           else f"full mode (est. {est:.0f} s) did not fit: {left:.0f} s left for "
+                                f"{len(names) - i} notebook(s)")
                     self.notes.append(f"{name}: fast mode: {why}")
             if left < 5:
                 self.rows.append(Row(name, "-", "-", 0.0, "skipped: no time left in the budget", False))
