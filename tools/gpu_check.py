@@ -115,7 +115,7 @@ def plan_modes(full_estimates: Dict[str, Optional[float]], budget_s: float,
 
 def package_test_args(dry_run: bool, workers: int = 0) -> List[str]:
     """pytest's arguments (after ``python -m pytest``) for the package tests this check runs."""
-    args = ["-q", "-p", "no:cacheprovider", "-m", "not notebook and not grading"]
+    args = ["-q", "-p", "no:cacheprovider", "-p", "no:nbval", "-m", "not notebook and not grading"]
     if dry_run:
         return args + list(DRY_RUN_TESTS)
     args += [f"--ignore=tests/{name}" for name in NEEDS_JUPYTER_TOOLS]
