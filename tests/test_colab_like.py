@@ -86,7 +86,10 @@ def _requirement_closure(roots) -> Dict[str, metadata.Distribution]:
         if key in seen:
             continue
         seen.add(key)
-        dist = metadata.distribution(name)
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue  # not installed here: pip installs it into the Colab-like environment if it is needed
         found[key[0]] = dist
         for line in dist.requires or []:
             req = Requirement(line)
