@@ -98,18 +98,16 @@ def _requirement_closure(roots) -> Dict[str, metadata.Distribution]:
     return found
 
 
-def _link_preinstalled(folder: Path) -> List[str]:
-    """Symlinks in ``folder`` to the files of torch, torchvision and their dependencies."""
+def _link_preinstalled(folder: Path) -> None:
+    """Symlinks in ``folder`` to the files of torch, torchvision and their dependencies
+    (each top-level package and its .dist-info, as their RECORD lists them)."""
     folder.mkdir()
-    names = []
     for dist in _requirement_closure(PREINSTALLED).values():
         site = Path(dist.locate_file(""))
         for top in {f.parts[0] for f in dist.files or []}:
             if top in ("..", "__pycache__") or top.endswith(".pth") or (folder / top).exists():
                 continue
             (folder / top).symlink_to(site / top)
-        names.append(dist.metadata["Name"])
-    return sorted(names)
 
 
 def _copy_checkout(dest: Path) -> None:
