@@ -10,15 +10,22 @@ WORKERS ?= 2
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Extra arguments for `make lab`, e.g. LAB_ARGS="--no-browser --port=8890".
 LAB_ARGS ?=
+# The assignment for `make feedback`, e.g. A=04_sequence_gan; more nbgrader arguments in NBGRADER_ARGS (e.g. --force).
+A ?=
+NBGRADER_ARGS ?=
 
+# The environment first on PATH for every command below, as if it were activated: nbgrader
+# runs `alembic` from PATH when it creates the gradebook.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install lab test test-fast release bench clean-grading
+.PHONY: help install lab test release feedback export bench clean-grading
 
 help:
 	@echo "make lab      set up .venv if needed and open JupyterLab on notebooks/"
 	@echo "make test     set up .venv if needed and run the whole test suite (what CI runs)"
 	@echo "make release  regenerate notebooks/ from solutions/ with nbgrader"
+	@echo "make feedback A=04_sequence_gan   feedback pages for an autograded assignment (feedback/)"
+	@echo "make export   every grade in the gradebook to grades.csv"
 	@echo "make bench    run the benchmarks in bench/ (not part of the tests)"
 
 $(STAMP): pyproject.toml
@@ -40,6 +47,13 @@ release: $(STAMP)
 		echo "== $$a"; \
 		$(BIN)/nbgrader generate_assignment "$$a" --force --log-level=WARN || exit 1; \
 	done
+
+feedback: $(STAMP)
+	$(if $(A),,$(error Name the assignment: make feedback A=04_sequence_gan))
+	$(BIN)/nbgrader generate_feedback "$(A)" $(NBGRADER_ARGS)
+
+export: $(STAMP)
+	$(BIN)/nbgrader export $(NBGRADER_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
