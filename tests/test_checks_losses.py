@@ -46,12 +46,12 @@ D_BUGGY = [
     ("mean_and_sum_mixed", lambda r, f: -torch.log(r.clamp(min=EPS)).mean() - torch.log((1 - f).clamp(min=EPS)).sum(),
      "wrong_discriminator_loss"),
     ("constant_added", lambda r, f: 1 + reference.discriminator_loss(r, f), "wrong_discriminator_loss"),
-    ("not_averaged", lambda r, f: -torch.log(r.clamp(min=EPS)) - torch.log((1 - f).clamp(min=EPS)), "loss_not_scalar"),
+    ("not_averaged", lambda r, f: -torch.log(r.clamp(min=EPS)) - torch.log((1 - f).clamp(min=EPS)), "not_scalar"),
     ("item", lambda r, f: reference.discriminator_loss(r, f).item(), "returns_wrong_type"),
-    ("detached", lambda r, f: reference.discriminator_loss(r, f).detach(), "loss_not_differentiable"),
+    ("detached", lambda r, f: reference.discriminator_loss(r, f).detach(), "not_differentiable"),
     ("numpy", lambda r, f: float(np.mean(-np.log(r.detach().numpy()) - np.log(1 - f.detach().numpy()))), "returns_wrong_type"),
     ("two_values", lambda r, f: (-torch.log(r).mean(), -torch.log(1 - f).mean()), "returns_wrong_type"),
-    ("stub", lambda r, f: (_ for _ in ()).throw(NotImplementedError()), "raised"),
+    ("stub", lambda r, f: (_ for _ in ()).throw(NotImplementedError()), "not_implemented"),
 ]
 
 
@@ -95,10 +95,10 @@ G_BUGGY = [
     ("log_of_mean", lambda f: -torch.log(f.mean()), "wrong_generator_loss"),
     ("least_squares", lambda f: ((f - 1) ** 2).mean(), "wrong_generator_loss"),
     ("plain_log", lambda f: -torch.log(f).mean(), "not_finite_at_saturation"),
-    ("not_averaged", lambda f: -torch.log(f.clamp(min=EPS)), "loss_not_scalar"),
+    ("not_averaged", lambda f: -torch.log(f.clamp(min=EPS)), "not_scalar"),
     ("item", lambda f: reference.generator_loss(f).item(), "returns_wrong_type"),
-    ("no_grad", lambda f: torch.tensor(reference.generator_loss(f).item()), "loss_not_differentiable"),
-    ("stub", lambda f: (_ for _ in ()).throw(NotImplementedError()), "raised"),
+    ("no_grad", lambda f: torch.tensor(reference.generator_loss(f).item()), "not_differentiable"),
+    ("stub", lambda f: (_ for _ in ()).throw(NotImplementedError()), "not_implemented"),
 ]
 
 
@@ -147,8 +147,8 @@ M_BUGGY = [
     ("gen_uses_hinge", _margin(gen=lambda f: torch.relu(1.0 - f).mean()), "wrong_generator_loss"),
     ("gen_uses_real", lambda r, f, m: (r.mean() + torch.relu(m - f).mean(), r.mean()), "wrong_generator_loss"),
     ("one_value", lambda r, f, m: r.mean() + torch.relu(m - f).mean() + f.mean(), "returns_wrong_type"),
-    ("not_averaged", lambda r, f, m: (r + torch.relu(m - f), f.mean()), "loss_not_scalar"),
-    ("stub", lambda r, f, m: (_ for _ in ()).throw(NotImplementedError()), "raised"),
+    ("not_averaged", lambda r, f, m: (r + torch.relu(m - f), f.mean()), "not_scalar"),
+    ("stub", lambda r, f, m: (_ for _ in ()).throw(NotImplementedError()), "not_implemented"),
 ]
 
 

@@ -604,13 +604,13 @@ BUGGY = [
     (bug_frozen_forever, "discriminator_not_updated"),
     (bug_returns_tensors, "returns_wrong_type"),
     (bug_returns_nothing, "returns_wrong_type"),
-    (bug_returns_swapped, "returned_losses_swapped"),
-    (bug_not_written, "raised"),
+    (bug_returns_swapped, "outputs_swapped"),
+    (bug_not_written, "not_implemented"),
     (bug_double_sigmoid, "sigmoid_applied_twice"),
     (bug_new_optimizer_inside, "params_changed_outside_optimizer"),
     (bug_uses_globals, "ignored_arguments"),
     (bug_reuse_output_after_disc_step, "raised"),
-    (bug_loss_not_scalar, "loss_not_scalar"),
+    (bug_loss_not_scalar, "not_scalar"),
 ]
 
 
@@ -812,7 +812,7 @@ def test_bad_arguments_raise_clear_errors():
 def test_shape_mismatch_between_generator_and_real_batch():
     nets = dense_pair()
     report = check_train_step(ok_source_g_first, batch=torch.rand(8, 7), **nets)
-    assert "shape_mismatch" in report.codes
+    assert "wrong_output_shape" in report.codes
 
 
 def test_torch_autograd_backward_is_restored():

@@ -25,7 +25,7 @@ from torch import nn
 from ..config import torch_threads
 from ..data.sequences import SEQUENCE_LENGTH, SequenceScaler, make_sequences
 from ..metrics.sequences import DEFAULT_TOL, sample_sequences, sequence_coverage, sequence_validity
-from ._fit import exception_hint, exception_text
+from .errors import exception_hint, exception_text
 from .report import Report
 from .student import grading_check
 
