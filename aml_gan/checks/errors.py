@@ -113,12 +113,24 @@ def exception_hint(exc: BaseException, *, changed: Optional[str] = None, generic
     return _HINTS.get(kind, generic)
 
 
-def raised_problem(exc: BaseException, who: str, *, context: str = "", generic: str = _GENERIC) -> tuple:
-    """``(code, message)`` for student code that raised: ``not_implemented`` for the untouched stub,
-    ``raised`` for any other error. ``who``: "Your discriminator_loss"; ``context``: where it happened
-    (" on a batch of shape (8, 5)")."""
-    if error_kind(exc) == "not_implemented":
+def raised_problem(exc: BaseException, who: str, *, fn=None, context: str = "", generic: str = _GENERIC,
+                   hint: Optional[str] = None) -> tuple:
+    """``(code, message)`` for student code that raised.
+
+    Codes: ``not_implemented`` for the untouched stub; ``signature`` when calling ``fn`` itself
+    failed because its parameters differ from the exercise's; ``raised`` for any other error.
+    ``who``: "Your discriminator_loss"; ``context``: where it happened (" on a batch of shape (8, 5)");
+    ``hint``: the check's own advice, which replaces :func:`exception_hint`'s.
+    """
+    kind = error_kind(exc)
+    if kind == "not_implemented":
         return "not_implemented", (
             f"{who} still raises NotImplementedError: replace the `raise NotImplementedError()` line with your code."
         )
-    return "raised", f"{who} raised {exception_text(exc)}{context}. {exception_hint(exc, generic=generic)}"
+    name = getattr(fn, "__name__", None)
+    if kind == "signature" and name and str(exc).startswith(f"{name}()"):
+        return "signature", (
+            f"Calling {who[0].lower() + who[1:]} failed ({exception_text(exc)}). Keep the signature the exercise "
+            "gives, with every parameter it lists (keyword arguments included)."
+        )
+    return "raised", f"{who} raised {exception_text(exc)}{context}. {hint or exception_hint(exc, generic=generic)}"

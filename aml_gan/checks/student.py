@@ -60,9 +60,9 @@ def describe(value: Any) -> str:
     if isinstance(value, type):
         return f"the class {value.__name__}"
     shape = getattr(value, "shape", None)
-    if shape is not None and hasattr(value, "dtype"):
-        return f"a {type(value).__name__} of shape {tuple(shape)}" if type(value).__name__ != "Tensor" else (
-            f"a tensor of shape {tuple(shape)}")
+    if isinstance(shape, tuple) or type(shape).__name__ == "Size":  # torch tensors and NumPy arrays
+        kind = "tensor" if type(value).__name__ in ("Tensor", "Parameter") else type(value).__name__
+        return f"a {kind} of shape {tuple(shape)}"
     return f"a {type(value).__name__}"
 
 
