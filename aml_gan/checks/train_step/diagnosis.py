@@ -249,14 +249,14 @@ class Diagnosis:
                 and self.role(d_after) == GEN and self.role(g_after) == DISC)
 
     def _steps_before_backward(self, net: str) -> bool:
-        """In every call, the network stepped before its own loss's backward (and that backward came later)."""
+        """In every call, the network stepped only before its own loss's backward, never after it."""
         seen = False
         for c in range(self.calls_done):
             steps = [s for s in self.rec.steps if s.call == c and s.net == net]
             own = [p for p in self.rec.passes if p.call == c and p.touches(net) and self.role(p) == net]
             if not steps or not own:
                 continue
-            if any(p.started < steps[0].clock for p in own):
+            if any(0 <= p.ended < s.clock for s in steps for p in own):
                 return False
             seen = True
         return seen
@@ -301,7 +301,13 @@ class Diagnosis:
                 code = "generator_not_updated" if net == GEN else "discriminator_not_updated"
                 self.found.problem(code, say.not_updated(
                     net, never_stepped=not steps, frozen=net == DISC and any(s.frozen for s in steps),
-                    no_gradient=net == GEN and bool(own) and not any(p.touches(GEN) for p in own)))
+                    no_gradient=net == GEN and bool(own) and not any(p.touches(GEN) for p in own),
+                    other_stepped_instead=not steps and self._other_stepped_after(net, c)))
+
+    def _other_stepped_after(self, net: str, call: int) -> bool:
+        """The other network's optimizer stepped right after this network's loss's backward."""
+        other = [s for s in self.rec.steps if s.call == call and s.net != net]
+        return any((last := self._last_pass_before(s)) is not None and self.role(last) == net for s in other)
 
     def _updated_in(self, net: str, call: int) -> bool:
         for use in self.uses:

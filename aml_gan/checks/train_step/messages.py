@@ -105,8 +105,14 @@ def step_before_backward(nets: Iterable[str]) -> str:
     )
 
 
-def not_updated(net: str, *, never_stepped: bool, frozen: bool, no_gradient: bool) -> str:
+def not_updated(net: str, *, never_stepped: bool, frozen: bool, no_gradient: bool,
+                other_stepped_instead: bool = False) -> str:
     name, opt = NAME[net], OPTIM[net]
+    other = OPTIM["G" if net == "D" else "D"]
+    if other_stepped_instead:
+        return (f"The {name} was not updated: `{opt}.step()` was never called, and `{other}.step()` ran right "
+                f"after the {name}'s loss's `backward()`. Step `{opt}` there: each optimizer updates only the "
+                "network it was built for.")
     if never_stepped:
         return (f"The {name} was not updated: `{opt}.step()` was never called. After its loss's `backward()`, "
                 f"call `{opt}.step()`.")
