@@ -1245,6 +1245,9 @@ def test_raw_score_discriminators_get_messages_for_logits():
         report = check_train_step(_with_logits(g_loss), **_logit_pair())
         assert report.codes == [code], str(report)
         assert "BCEWithLogitsLoss" in str(report) and "torch.log(disc(fake))" not in str(report)
+    # a step written for raw scores whose generator loss fits nothing (the log of the mean): still a wrong loss
+    report = check_train_step(_with_logits(lambda s: -torch.log(torch.sigmoid(s).mean())), **_logit_pair())
+    assert report.codes == ["wrong_generator_loss"] and not report.warnings, str(report)
 
 
 def test_a_discriminator_without_its_sigmoid_is_blamed_once_not_the_step():

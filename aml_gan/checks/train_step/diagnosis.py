@@ -356,9 +356,9 @@ class Diagnosis:
         if wrong_family == "double":
             self.found.problem("sigmoid_applied_twice", sigmoid_applied_twice_text())
             return
-        if wrong_family == "raw":
-            self.found.scores_as_probabilities = True
-            return
+        # raw scores read as probabilities: the check runs again with a sigmoid added (see __init__.py);
+        # what follows is the verdict when that run shows the step was written for raw scores after all
+        self.found.scores_as_probabilities = wrong_family == "raw"
         d_other = self._other_gan(d_terms, discriminator=True)
         g_other = self._other_gan(g_terms, discriminator=False)
         if d_other and g_other:
@@ -367,7 +367,7 @@ class Diagnosis:
         elif d_terms:
             self._discriminator_loss(d_terms, d_other, soft)
         if g_terms and not (d_other and g_other):
-            self._generator_loss(g_terms, g_other, soft)
+            self._generator_loss(g_terms, soft)
         if soft:
             self.found.warn("label_smoothing", label_smoothing_text(soft))
 
@@ -406,7 +406,7 @@ class Diagnosis:
         if (real, fake) != ("T1", "T0"):
             self.found.problem("wrong_discriminator_loss", discriminator_loss_text(real, fake, self.family))
 
-    def _generator_loss(self, terms: List[LossTerm], other: Optional[str], soft: Dict[str, float]) -> None:
+    def _generator_loss(self, terms: List[LossTerm], soft: Dict[str, float]) -> None:
         for t in terms:
             fit = t.fit
             if fit is not None and fit.fits("T1"):
