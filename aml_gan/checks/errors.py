@@ -21,7 +21,8 @@ _KINDS = (
     ("no_grad", ("does not require grad",), None),
     ("bce_range", ("should be between 0 and 1",), None),
     ("shape", ("shapes cannot be multiplied", "size mismatch", "must match the size", "target size",
-               "should contain", "expected input"), None),
+               "should contain", "expected input", "shape", "size of tensor"), None),
+    ("dimension", ("dimension", "dim "), None),
     ("signature", ("positional argument", "unexpected keyword"), None),
 )
 
@@ -30,7 +31,7 @@ def error_kind(exc: BaseException) -> Optional[str]:
     """What went wrong, from the exception's type and message; None when it is not a known case.
 
     Kinds: ``not_implemented``, ``no_gpu``, ``device_mismatch``, ``inplace``, ``backward_twice``,
-    ``not_scalar``, ``no_grad``, ``bce_range``, ``shape``, ``signature``.
+    ``not_scalar``, ``no_grad``, ``bce_range``, ``shape``, ``dimension``, ``signature``.
     """
     if isinstance(exc, NotImplementedError):
         return "not_implemented"

@@ -18,7 +18,7 @@ import torch.nn as nn
 
 from ..data.gaussian import true_covariance, true_mean
 from ..models.gaussian import gaussian_generator, linear_layer
-from .errors import exception_text, raised_problem
+from .errors import error_kind, exception_text, raised_problem
 from .report import Report
 from .student import call_student, describe, grading_check
 
@@ -76,10 +76,9 @@ def _restore(gen: nn.Module, snap) -> None:
 
 def _raised_message(err: BaseException) -> str:
     text = f"Calling implied_gaussian(generator) raised {exception_text(err)}."
-    low = str(err).lower()
-    if isinstance(err, AttributeError) and ("weight" in low or "bias" in low):
+    if isinstance(err, AttributeError) and getattr(err, "name", None) in ("weight", "bias"):
         text += " The generator is an nn.Sequential: its linear layer is generator[0], with .weight and .bias."
-    elif "shape" in low or "size" in low or "dimension" in low:
+    elif error_kind(err) in ("shape", "dimension"):
         text += " Check the shapes: the weight W is (data_dim, latent_dim), so W @ W.T is (data_dim, data_dim)."
     else:
         text += " Make sure it runs on any generator built like the one in this notebook."

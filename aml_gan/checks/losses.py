@@ -24,7 +24,7 @@ from typing import Callable, List, Optional, Tuple
 import torch
 
 from ._fit import LABELS, TOL, fit_gradient
-from .errors import exception_text, raised_problem
+from .errors import error_kind, exception_text, raised_problem
 from .loss_text import (
     discriminator_loss_text,
     generator_loss_text,
@@ -51,7 +51,7 @@ def _call(report: Report, fn: Callable, args, name: str):
     if result.ok:
         return result.value, True
     report.problem(*raised_problem(result.error, f"Your {name}"))
-    if "implicitly created only for scalar outputs" in str(result.error).lower():
+    if error_kind(result.error) == "not_scalar":
         report.problem("not_scalar", "The loss must be one number: average over the batch with `.mean()`.")
     return None, False
 
