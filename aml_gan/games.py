@@ -173,24 +173,6 @@ def alternating_invariant(points, lr: float) -> np.ndarray:
     return x * x + y * y - lr * x * y
 
 
-def growth_factor(method: str, lr: float) -> float:
-    """Closed-form change of the radius per step, where one exists.
-
-    simultaneous: ``sqrt(1 + lr**2)`` (> 1, diverges); extragradient: ``sqrt(1 - lr**2 + lr**4)`` (< 1
-    for ``lr < 1``). Alternating and optimistic have no constant factor (raises ValueError).
-    """
-    method = check_method(method)
-    lr = _number("lr", lr, positive=True)
-    if method == "simultaneous":
-        return math.sqrt(1 + lr * lr)
-    if method == "extragradient":
-        return math.sqrt(1 - lr * lr + lr**4)
-    raise ValueError(
-        f"{method} steps have no constant radius factor: use alternating_invariant() for alternating "
-        "steps, or measure radius(simulate(...)) for optimistic ones."
-    )
-
-
 __all__ = [
     "METHODS",
     "check_method",
@@ -202,5 +184,4 @@ __all__ = [
     "optimistic_step",
     "radius",
     "alternating_invariant",
-    "growth_factor",
 ]

@@ -55,11 +55,6 @@ def generator_loss_from_logits(fake_logits: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 
 
-def minimax_generator_loss_from_logits(fake_logits: torch.Tensor) -> torch.Tensor:
-    """Saturating G loss on raw scores: ``log(1 - sigmoid(s))`` = ``-softplus(s)``. (B, 1) -> ()."""
-    return -F.softplus(fake_logits).mean()
-
-
 @reference("margin_losses")
 def margin_losses(c_real: torch.Tensor, c_fake: torch.Tensor, margin: float = 1.0):
     """Energy-based losses with a cost network C (low cost = real).
@@ -111,7 +106,6 @@ __all__ = [
     "minimax_generator_loss",
     "discriminator_loss_from_logits",
     "generator_loss_from_logits",
-    "minimax_generator_loss_from_logits",
     "margin_losses",
     "critic_loss",
     "wasserstein_generator_loss",

@@ -33,7 +33,7 @@ from .losses import (
     wasserstein_generator_loss,
 )
 from .metrics.modes import ModeStats, mode_stats
-from .training import gan_step
+from .training import gan_step, update_discriminator, update_generator
 from .reference import reference
 
 DISC_KINDS = ("classifier", "critic", "cost")
@@ -115,21 +115,20 @@ class WassersteinStep:
         for _ in range(self.n_critic):
             with torch.no_grad():
                 fake = gen(_noise(real_batch, latent_dim))
-            critic_optim.zero_grad(set_to_none=True)
-            c_loss = self.critic_loss_fn(critic(real_batch), critic(fake))
-            if self.gp_weight is not None:
-                c_loss = c_loss + self.gp_weight * self.penalty_fn(critic, real_batch, fake)
-            c_loss.backward()
-            critic_optim.step()
+
+            def loss_fn(c_real, c_fake):
+                loss = self.critic_loss_fn(c_real, c_fake)
+                if self.gp_weight is not None:
+                    loss = loss + self.gp_weight * self.penalty_fn(critic, real_batch, fake)
+                return loss
+
+            c_loss = update_discriminator(critic, critic_optim, real_batch, fake, loss_fn)
             if self.clip is not None:
                 with torch.no_grad():
                     for p in critic.parameters():
                         p.clamp_(-self.clip, self.clip)
-        gen_optim.zero_grad(set_to_none=True)
-        g_loss = wasserstein_generator_loss(critic(gen(_noise(real_batch, latent_dim))))
-        g_loss.backward()
-        gen_optim.step()
-        critic_optim.zero_grad(set_to_none=True)
+        fake = gen(_noise(real_batch, latent_dim))
+        g_loss = update_generator(gen, critic, gen_optim, critic_optim, fake, wasserstein_generator_loss)
         return g_loss.item(), c_loss.item()
 
     def __repr__(self) -> str:
@@ -142,25 +141,24 @@ def margin_step(margin: float = 1.0) -> Callable:
     """Step for the energy-based margin loss: cost ``C(x) + max(0, m - C(G(z)))``, generator ``C(G(z))``.
 
     ``disc`` must output non-negative costs (low = real), e.g. ``make_networks("cost")``.
+    Both losses come from :func:`aml_gan.losses.margin_losses`; the order is the reference step's.
     """
     if not margin > 0:
         raise ValueError(f"margin must be positive, got {margin}.")
 
-    def step(gen, cost, gen_optim, cost_optim, real_batch, latent_dim):
-        fake = gen(_noise(real_batch, latent_dim))
-        cost_optim.zero_grad(set_to_none=True)
-        c_loss, _ = margin_losses(cost(real_batch), cost(fake.detach()), margin)
-        c_loss.backward()
-        cost_optim.step()
-        gen_optim.zero_grad(set_to_none=True)
-        _, g_loss = margin_losses(cost(real_batch).detach(), cost(fake), margin)
-        g_loss.backward()
-        gen_optim.step()
-        cost_optim.zero_grad(set_to_none=True)
-        return g_loss.item(), c_loss.item()
+    def cost_loss(c_real, c_fake):
+        return margin_losses(c_real, c_fake, margin)[0]
 
-    step.__name__ = f"margin_step_m{margin:g}"
-    return step
+    def generator_cost(c_fake):
+        # L_G = C(G(z)) does not involve C(x): any stand-in for C(x) gives the same loss.
+        return margin_losses(c_fake.detach(), c_fake, margin)[1]
+
+    def step(gen, cost, gen_optim, cost_optim, real_batch, latent_dim):
+        return gan_step(gen, cost, gen_optim, cost_optim, real_batch, latent_dim, generator_cost,
+                        disc_loss_fn=cost_loss)
+
+    step.__name__ = step.__qualname__ = f"margin_step_m{margin:g}"
+    return reference("train_step")(step)
 
 
 # ------------------------------------------------------------------------------------------------- recipes

@@ -3,8 +3,9 @@
 What makes it fast, and what it keeps the same:
 
 * **Scores as logits.** The discriminator's last sigmoid is left out inside the
-  step and the losses use ``binary_cross_entropy_with_logits`` (the same
-  non-saturating GAN losses, computed stably). This is what makes mixed
+  step and the losses are :func:`~aml_gan.losses.discriminator_loss_from_logits` and
+  :func:`~aml_gan.losses.generator_loss_from_logits` (the same non-saturating GAN
+  losses, computed stably with ``binary_cross_entropy_with_logits``). This is what makes mixed
   precision safe: a bf16/fp16 sigmoid followed by ``log`` loses the small
   probabilities that matter. The step finds the scores with
   :func:`discriminator_logits`: ``disc.logits(x)`` when the network has that
@@ -21,19 +22,24 @@ What makes it fast, and what it keeps the same:
   parameters do not require gradients, so its weight gradients are not computed
   (the gradient still flows through D to G).
 
-Like the reference step, D learns first on the real batch and the detached
-fakes, then G learns with the non-saturating loss on the same fakes; noise is
-``torch.randn(batch, latent_dim)`` on the batch's device; the two losses come
-back as Python floats.
+It is built from the same two turns as the reference step
+(:func:`~aml_gan.training.update_discriminator`, then
+:func:`~aml_gan.training.update_generator`): D learns first on the real batch and the
+detached fakes, then G learns with the non-saturating loss on the same fakes; noise is
+``torch.randn(batch, latent_dim)`` on the batch's device; the two losses come back as
+Python floats.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+import contextlib
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+
+from .losses import discriminator_loss_from_logits, generator_loss_from_logits
 from .reference import reference
+from .training import update_discriminator, update_generator
 
 
 def discriminator_logits(disc: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -82,6 +88,19 @@ def autocast_dtype(device: torch.device, amp: Optional[bool] = None) -> Optional
             return torch.bfloat16
         return None
     return None  # mps and others: stay in fp32
+
+
+@contextlib.contextmanager
+def _frozen(module: nn.Module) -> Iterator[None]:
+    """Inside, ``module``'s parameters need no gradient (it still passes gradients to its input)."""
+    flags = [p.requires_grad for p in module.parameters()]
+    for p in module.parameters():
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in zip(module.parameters(), flags):
+            p.requires_grad_(flag)
 
 
 def _to_channels_last(module: nn.Module) -> None:
@@ -162,46 +181,24 @@ class FastTrainStep:
             _to_channels_last(gen)
             _to_channels_last(disc)
             real_batch = real_batch.contiguous(memory_format=torch.channels_last)
-        use_amp = dtype is not None
-        scale = dtype is torch.float16
+
+        def autocast():
+            return torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None)
+
+        def logits(x: torch.Tensor) -> torch.Tensor:
+            return discriminator_logits(disc, x).float()  # the losses run in fp32
+
+        def scaler(name: str):
+            return self._scaler(name, device) if dtype is torch.float16 else None
 
         noise = torch.randn(real_batch.shape[0], latent_dim, device=device)
-        with torch.autocast(device.type, dtype=dtype or torch.float32, enabled=use_amp):
+        with autocast():
             fake = gen(noise)
-            real_scores = discriminator_logits(disc, real_batch).float()
-            fake_scores = discriminator_logits(disc, fake.detach()).float()
-        d_loss = (F.binary_cross_entropy_with_logits(real_scores, torch.ones_like(real_scores))
-                  + F.binary_cross_entropy_with_logits(fake_scores, torch.zeros_like(fake_scores)))
-        disc_optim.zero_grad(set_to_none=True)
-        if scale:
-            scaler = self._scaler("disc", device)
-            scaler.scale(d_loss).backward()
-            scaler.step(disc_optim)
-            scaler.update()
-        else:
-            d_loss.backward()
-            disc_optim.step()
-
-        # Generator update: gradients flow through D to G, but D's own weights need none.
-        flags = [p.requires_grad for p in disc.parameters()]
-        for p in disc.parameters():
-            p.requires_grad_(False)
-        try:
-            with torch.autocast(device.type, dtype=dtype or torch.float32, enabled=use_amp):
-                gen_scores = discriminator_logits(disc, fake).float()
-            g_loss = F.binary_cross_entropy_with_logits(gen_scores, torch.ones_like(gen_scores))
-            gen_optim.zero_grad(set_to_none=True)
-            if scale:
-                scaler = self._scaler("gen", device)
-                scaler.scale(g_loss).backward()
-                scaler.step(gen_optim)
-                scaler.update()
-            else:
-                g_loss.backward()
-                gen_optim.step()
-        finally:
-            for p, flag in zip(disc.parameters(), flags):
-                p.requires_grad_(flag)
+        d_loss = update_discriminator(disc, disc_optim, real_batch, fake, discriminator_loss_from_logits,
+                                      score=logits, autocast=autocast(), scaler=scaler("disc"))
+        with _frozen(disc):  # G's update needs no gradients for D's weights
+            g_loss = update_generator(gen, disc, gen_optim, disc_optim, fake, generator_loss_from_logits,
+                                      score=logits, autocast=autocast(), scaler=scaler("gen"))
         return g_loss.item(), d_loss.item()
 
     def __repr__(self) -> str:

@@ -4,6 +4,11 @@
 
     train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim) -> (g_loss, d_loss)
 
+It is built, like every step in the package (the fast step, pretraining, the remedies
+of notebook 07, notebook 06's epoch), from the two turns written once here:
+``update_discriminator`` and ``update_generator`` (d2l's ``update_D`` and ``update_G``),
+which take the loss as an argument.
+
 ``fit`` runs any step with that signature over a data loader, shows a progress
 bar, records a ``History`` and, given ``checkpoint_dir``, saves everything at
 each epoch's end so that ``resume=True`` continues after a crash or a Colab
@@ -11,13 +16,14 @@ disconnect, giving the same result as a run that was never interrupted.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, ContextManager, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -29,6 +35,79 @@ from .reference import reference
 StepFn = Callable[[nn.Module, nn.Module, torch.optim.Optimizer, torch.optim.Optimizer, torch.Tensor, int], Tuple[float, float]]
 
 CHECKPOINT_NAME = "last.pt"
+
+
+def _learn(loss: torch.Tensor, optim: torch.optim.Optimizer, scaler: Optional[Any]) -> None:
+    """Backward and step; through ``scaler`` (a ``torch.amp.GradScaler``) when given, for fp16."""
+    if scaler is None:
+        loss.backward()
+        optim.step()
+    else:
+        scaler.scale(loss).backward()
+        scaler.step(optim)
+        scaler.update()
+
+
+@reference("train_step")
+def update_discriminator(
+    disc: nn.Module,
+    disc_optim: torch.optim.Optimizer,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    *,
+    score: Optional[Callable[[torch.Tensor], torch.Tensor]] = None,
+    autocast: Optional[ContextManager] = None,
+    scaler: Optional[Any] = None,
+) -> torch.Tensor:
+    """The discriminator's turn: one step on ``loss_fn(score(real), score(fake))``; returns that loss (0-d).
+
+    ``real`` and ``fake``: (B, ...) samples. ``fake`` is detached here, so nothing of this
+    loss reaches the generator. ``score(x)`` gives the discriminator's scores, (B, 1) for
+    the course's networks; it defaults to ``disc(x)`` (a probability), and the fast step
+    passes raw logits. ``loss_fn(real_scores, fake_scores) -> ()`` is the discriminator's
+    loss, e.g. :func:`aml_gan.losses.discriminator_loss`.
+
+    Mixed precision (the fast step): the scores and the loss are computed inside
+    ``autocast`` (a ``torch.autocast(...)``), the backward and the step outside it;
+    ``scaler`` (a ``torch.amp.GradScaler``) scales the loss for fp16.
+    """
+    score = disc if score is None else score
+    disc_optim.zero_grad(set_to_none=True)
+    with autocast or contextlib.nullcontext():
+        loss = loss_fn(score(real), score(fake.detach()))
+    _learn(loss, disc_optim, scaler)
+    return loss
+
+
+@reference("train_step")
+def update_generator(
+    gen: nn.Module,
+    disc: nn.Module,
+    gen_optim: torch.optim.Optimizer,
+    disc_optim: torch.optim.Optimizer,
+    fake: torch.Tensor,
+    loss_fn: Callable[[torch.Tensor], torch.Tensor],
+    *,
+    score: Optional[Callable[[torch.Tensor], torch.Tensor]] = None,
+    autocast: Optional[ContextManager] = None,
+    scaler: Optional[Any] = None,
+) -> torch.Tensor:
+    """The generator's turn: one step on ``loss_fn(score(fake))``; returns that loss (0-d).
+
+    ``fake``: (B, ...) the generator's output, *not* detached (its gradient reaches ``gen``
+    through the discriminator). ``score`` defaults to ``disc(x)``; ``loss_fn(fake_scores) -> ()``
+    is the generator's loss, e.g. :func:`aml_gan.losses.generator_loss`. The backward also
+    fills the discriminator's gradients: they are cleared afterwards, so they can never leak
+    into its next update. ``autocast`` and ``scaler``: as in :func:`update_discriminator`.
+    """
+    score = disc if score is None else score
+    gen_optim.zero_grad(set_to_none=True)
+    with autocast or contextlib.nullcontext():
+        loss = loss_fn(score(fake))
+    _learn(loss, gen_optim, scaler)
+    disc_optim.zero_grad(set_to_none=True)
+    return loss
 
 
 @reference("train_step")
@@ -46,8 +125,15 @@ def train_step(
     noise (B, latent_dim) to (B, ...); ``disc`` maps (B, ...) to sigmoid scores (B, 1).
     The discriminator learns first, on the real batch and the *detached* fakes;
     then the generator learns with the non-saturating loss on the same fakes.
+
+    Why the discriminator first (notebook 03 teaches the generator first; either order
+    is correct): then one batch of fakes serves both turns, so a step costs one
+    generator forward. With the generator first, the discriminator would learn on fakes
+    the generator has already moved away from, or need a second generator forward. It is
+    also the DCGAN recipe notebook 05 teaches (as pytorch/examples' dcgan does), the step
+    this one stands in for there, and the order ``FastTrainStep`` promises to match.
     """
-    return gan_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim, generator_loss)
+    return gan_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
 
 
 @reference("train_step")
@@ -58,24 +144,14 @@ def gan_step(
     disc_optim: torch.optim.Optimizer,
     real_batch: torch.Tensor,
     latent_dim: int,
-    gen_loss_fn: Callable[[torch.Tensor], torch.Tensor],
+    gen_loss_fn: Callable[[torch.Tensor], torch.Tensor] = generator_loss,
+    *,
+    disc_loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = discriminator_loss,
 ) -> Tuple[float, float]:
-    """``train_step`` with the generator's loss ``gen_loss_fn(d_fake) -> ()`` swapped in."""
-    noise = torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device)
-    fake = gen(noise)
-
-    disc_optim.zero_grad(set_to_none=True)
-    d_loss = discriminator_loss(disc(real_batch), disc(fake.detach()))
-    d_loss.backward()
-    disc_optim.step()
-
-    gen_optim.zero_grad(set_to_none=True)
-    g_loss = gen_loss_fn(disc(fake))
-    g_loss.backward()
-    gen_optim.step()
-    # The generator's backward also filled D's gradients: clear them so they
-    # can never leak into the next discriminator update.
-    disc_optim.zero_grad(set_to_none=True)
+    """``train_step`` with the losses swapped in: ``gen_loss_fn(d_fake) -> ()``, ``disc_loss_fn(d_real, d_fake) -> ()``."""
+    fake = gen(torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device))
+    d_loss = update_discriminator(disc, disc_optim, real_batch, fake, disc_loss_fn)
+    g_loss = update_generator(gen, disc, gen_optim, disc_optim, fake, gen_loss_fn)
     return g_loss.item(), d_loss.item()
 
 
@@ -101,11 +177,7 @@ def pretrain_discriminator(
             real = _unwrap(batch).to(device)
             with torch.no_grad():
                 fake = gen(torch.randn(real.shape[0], latent_dim, device=device))
-            disc_optim.zero_grad(set_to_none=True)
-            loss = discriminator_loss(disc(real), disc(fake))
-            loss.backward()
-            disc_optim.step()
-            losses.append(loss.item())
+            losses.append(update_discriminator(disc, disc_optim, real, fake, discriminator_loss).item())
             progressed = True
             if len(losses) >= steps:
                 break
@@ -488,6 +560,8 @@ def _as_float(value: Any, which: str) -> float:
 
 
 __all__ = [
+    "update_discriminator",
+    "update_generator",
     "train_step",
     "gan_step",
     "pretrain_discriminator",

@@ -43,8 +43,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from aml_gan.data import PetBatches, default_data_root, load_pet_images
-from aml_gan.data.pets import _list_files
+from aml_gan.data import PetBatches, default_data_root, list_picture_files, load_pet_images
 from aml_gan.models import DCGANDiscriminator, DCGANGenerator
 from aml_gan.speed import FastTrainStep, autocast_dtype
 from bench._report import publish
@@ -98,7 +97,7 @@ def find_pictures(data: str, n: int) -> (Path, str):
 
 def _subset(folder: Path, files: List[Path]) -> Path:
     """A folder of symlinks to exactly ``files`` (so both paths see the same pictures)."""
-    if len(files) == len(_list_files(folder, recursive=False)[0]):
+    if len(files) == len(list_picture_files(folder, recursive=False)[0]):
         return folder
     sub = Path(tempfile.mkdtemp(prefix="aml_gan_bench_subset_"))
     for f in files:
@@ -206,7 +205,7 @@ def main(argv=None) -> str:
         torch.set_num_threads(args.threads)
 
     folder, described = find_pictures(args.data, args.images)
-    files, _ = _list_files(folder, recursive=False)
+    files, _ = list_picture_files(folder, recursive=False)
     if not args.data and folder.parent == FABRICATED:
         files = files[: args.images]  # the fabricated folder may hold more from an earlier, larger run
         folder = _subset(folder, files)

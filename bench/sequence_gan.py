@@ -41,10 +41,10 @@ from typing import Callable, Dict, List, Optional
 
 import torch
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader
 
 from aml_gan.config import seed_everything, torch_threads
-from aml_gan.data import SequenceScaler, make_sequences
+from aml_gan.data import SequenceScaler, make_sequence_dataset
 from aml_gan.metrics import sample_sequences, sequence_coverage, sequence_validity
 from aml_gan.models import DenseDiscriminator, DenseGenerator
 from aml_gan.training import train_step
@@ -100,8 +100,8 @@ def time_to_target(
     """Train one recipe from one seed until the target; return seconds, steps and the reason it stopped."""
     seed_everything(seed)
     scaler = SequenceScaler()
-    data = scaler.transform(make_sequences(N_REAL, seed=seed + 1000))
-    loader = DataLoader(TensorDataset(data), batch_size=BATCH, shuffle=True, drop_last=True)
+    data = make_sequence_dataset(N_REAL, seed=seed + 1000, scaler=scaler)
+    loader = DataLoader(data, batch_size=BATCH, shuffle=True, drop_last=True)
     gen, disc = DenseGenerator(LATENT_DIM), DenseDiscriminator()
     gen_optim = torch.optim.Adam(gen.parameters(), lr=LR, betas=recipe["betas"])
     disc_optim = torch.optim.Adam(disc.parameters(), lr=LR, betas=recipe["betas"])

@@ -1132,6 +1132,15 @@ def test_the_package_steps_are_refused():
     for twin in (training.train_step, functools.partial(training.gan_step, gen_loss_fn=None), speed.FastTrainStep()):
         assert check_train_step(twin).codes == ["used_reference"]
 
+    def from_the_package_turns(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+        fake = gen(noise(gen, real_batch.shape[0], latent_dim, real_batch.device))
+        d_loss = training.update_discriminator(disc, disc_optim, real_batch, fake,
+                                               lambda pr, pf: (nlog(pr) + nlog(1 - pf)).mean())
+        g_loss = training.update_generator(gen, disc, gen_optim, disc_optim, fake, lambda pf: nlog(pf).mean())
+        return g_loss.item(), d_loss.item()
+
+    assert check_train_step(from_the_package_turns).codes == ["used_reference"]
+
     def wrapper(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
         return training.train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
 

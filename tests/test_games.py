@@ -23,7 +23,6 @@ def test_simultaneous_radius_grows_exactly():
     lr = 0.2
     r = games.radius(games.simulate("simultaneous", 0.6, 0.8, lr, 100))
     np.testing.assert_allclose(r, (1 + lr**2) ** (np.arange(101) / 2), rtol=1e-12)
-    assert games.growth_factor("simultaneous", lr) == pytest.approx(math.sqrt(1 + lr**2))
 
 
 def test_alternating_conserves_invariant_and_stays_bounded():
@@ -43,7 +42,7 @@ def test_optimistic_and_extragradient_converge(method):
 def test_extragradient_factor():
     lr = 0.3
     r = games.radius(games.simulate("extragradient", 1.0, 0.0, lr, 10))
-    np.testing.assert_allclose(r[1:] / r[:-1], games.growth_factor("extragradient", lr), rtol=1e-12)
+    np.testing.assert_allclose(r[1:] / r[:-1], math.sqrt(1 - lr**2 + lr**4), rtol=1e-12)
 
 
 def test_zero_steps_and_origin():
@@ -85,11 +84,6 @@ def test_trajectory_matches_simulate():
     )
     with pytest.raises(TypeError, match="return two numbers"):
         games.trajectory(lambda x, y, lr: None, 1.0, 0.0, 0.1, 3)
-
-
-def test_growth_factor_has_none_for_alternating():
-    with pytest.raises(ValueError, match="alternating_invariant"):
-        games.growth_factor("alternating", 0.1)
 
 
 # ------------------------------------------------------------------------------------- checks catalog
@@ -233,12 +227,10 @@ def test_game_plots_draw(monkeypatch):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from aml_gan.plots import plot_game, plot_methods, plot_step_sizes
+    from aml_gan.plots import plot_game
 
     fig = plot_game({m: games.simulate(m, 1.0, 0.0, 0.1, 20) for m in games.METHODS}, lr=0.1)
     assert len(fig.axes) == 2 and len(fig.axes[1].lines) == 4
-    assert len(plot_methods(steps=10).axes) == 2
-    assert len(plot_step_sizes("alternating", lrs=(0.1, 0.5), steps=10).axes) == 2
     with pytest.raises(ValueError, match="at least one"):
         plot_game({})
     with pytest.raises(ValueError, match="shape"):

@@ -13,14 +13,16 @@ import pytest
 import torch
 from PIL import Image, ImageFile
 
-import aml_gan.data.pets as pets_module
+import aml_gan.data.pets.decode as decode_module
+import aml_gan.data.pets.download as download_module
+import aml_gan.data.pets.loader as loader_module
 from aml_gan.data import (
     PetBatches,
     PetImages,
     default_data_root,
     load_pet_images,
+    list_picture_files,
     make_stand_in_pets,
-    pet_dataloader,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,7 +33,7 @@ def no_network(monkeypatch):
     def refuse(*args, **kwargs):
         raise OSError("tests never touch the network")
 
-    monkeypatch.setattr(pets_module.socket, "create_connection", refuse)
+    monkeypatch.setattr(download_module.socket, "create_connection", refuse)
     import torchvision.datasets.utils as tv_utils
 
     monkeypatch.setattr(tv_utils, "download_and_extract_archive", refuse)
@@ -156,6 +158,17 @@ def test_the_annotations_folder_is_never_loaded(pet_root):
     assert len(pets) == N_GOOD
 
 
+def test_list_picture_files_sorts_candidates_and_names_the_rest(pet_root):
+    images = pet_root / "oxford-iiit-pet" / "images"
+    files, skipped = list_picture_files(images)
+    assert files == sorted(files) and all(f.parent == images for f in files)
+    by_name = {name for name, _ in BAD_AND_GOOD.items()} - {"Abyssinian_100.mat", "._Abyssinian_1.jpg", "notes.txt"}
+    assert {f.name for f in files} == by_name  # decoding decides the rest (truncated, empty)
+    assert {Path(p).name for p, _ in skipped} == {"Abyssinian_100.mat", "._Abyssinian_1.jpg", "notes.txt"}
+    deep, _ = list_picture_files(pet_root, recursive=True)
+    assert {f.name for f in deep} == by_name  # annotations/ and its trimaps are not pictures to train on
+
+
 def test_truncated_files_are_skipped_even_if_pil_was_told_to_load_them(pet_root, monkeypatch):
     monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
     pets = load_pet_images(pet_root, image_size=8, cache=False, progress=False)
@@ -211,7 +224,7 @@ def test_cache_is_built_once_then_reused(pet_root, monkeypatch):
     def no_decoding(*args, **kwargs):
         raise AssertionError("the cache should have been used")
 
-    monkeypatch.setattr(pets_module, "_decode", no_decoding)
+    monkeypatch.setattr(decode_module, "_decode", no_decoding)
     second = load_pet_images(pet_root, image_size=16, progress=False)
     assert second.from_cache and torch.equal(second.images, first.images)
     assert second.skipped == first.skipped and second.converted == first.converted
@@ -256,7 +269,7 @@ def test_empty_root_gives_the_stand_in_without_downloading(tmp_path, monkeypatch
     def no_download(*args, **kwargs):
         raise AssertionError("download=False must not try to download")
 
-    monkeypatch.setattr(pets_module, "download_pets", no_download)
+    monkeypatch.setattr(loader_module, "download_pets", no_download)
     pets = load_pet_images(tmp_path, image_size=16, stand_in_count=12)
     assert pets.source == "stand-in" and pets.images.shape == (12, 3, 16, 16)
     assert "STAND-IN" in pets.message and pets.skipped == []
@@ -276,16 +289,16 @@ def test_a_hanging_connection_gives_up_within_the_timeout(monkeypatch):
         time.sleep(3)
         raise OSError("never answered")
 
-    monkeypatch.setattr(pets_module.socket, "create_connection", hang)
+    monkeypatch.setattr(download_module.socket, "create_connection", hang)
     tic = time.perf_counter()
-    assert pets_module._online(pets_module.PETS_URL, timeout=0.2) is False
+    assert download_module.online(download_module.PETS_URL, timeout=0.2) is False
     assert time.perf_counter() - tic < 2
 
 
 def test_offline_flag_stops_downloads(tmp_path, monkeypatch):
     monkeypatch.setenv("AML_GAN_OFFLINE", "1")
     with pytest.raises(ConnectionError, match="AML_GAN_OFFLINE"):
-        pets_module.download_pets(tmp_path)
+        download_module.download_pets(tmp_path)
 
 
 def test_asking_for_the_real_data_when_absent_explains_where_to_put_it(tmp_path):
@@ -365,16 +378,6 @@ def test_batches_channels_last_and_errors():
         PetBatches(images.float(), 4)
     with pytest.raises(ValueError, match="batch_size"):
         PetBatches(images, 16)
-
-
-def test_dataloader_helper_yields_floats_in_unit_range():
-    images = make_stand_in_pets(10, image_size=8)
-    loader = pet_dataloader(images, batch_size=4)
-    batches = list(loader)
-    assert len(batches) == 2
-    for b in batches:
-        assert b.shape == (4, 3, 8, 8) and b.dtype == torch.float32
-        assert b.min() >= -1 and b.max() <= 1
 
 
 # ----------------------------------------------------------------------------- figures

@@ -41,6 +41,20 @@ _C_REAL = [0.1, 0.5, 1.2, 2.0, 0.8, 3.0]
 _C_FAKE = [0.2, 0.7, 1.5, 2.6, 0.05, 0.9]
 
 
+def _scores(fixed, seed: Optional[int], batch: int, high: float):
+    """The fixed probe values, or ``batch`` seeded random ones in (0.02 * high, 0.98 * high)."""
+    if seed is None:
+        return fixed
+    gen = torch.Generator().manual_seed(seed)
+    return (torch.rand(batch, generator=gen) * 0.96 + 0.02).mul(high).tolist()
+
+
+def _inputs(seed: Optional[int], batch: int, *fixed_and_high):
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 2:
+        raise ValueError(f"batch must be a whole number of at least 2, got {batch!r}.")
+    return [_probe(_scores(f, None if seed is None else seed + i, batch, h)) for i, (f, h) in enumerate(fixed_and_high)]
+
+
 def _probe(values) -> torch.Tensor:
     return torch.tensor(values, dtype=torch.float32).reshape(-1, 1).requires_grad_(True)
 
@@ -133,10 +147,12 @@ _CLAMP_FIX = (
 
 
 @grading_check("discriminator_loss")
-def check_discriminator_loss(fn: Callable) -> Report:
+def check_discriminator_loss(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
     """Check ``fn(d_real, d_fake) -> 0-d tensor`` against ``mean(-log D(x) - log(1 - D(G(z))))``.
 
-    Accepts a mean or a sum, explicit logs or ``BCELoss``, clamped logs. Problem codes:
+    Accepts any fixed positive multiple of it (the mean, the sum, the halved mean some courses
+    use), explicit logs or ``BCELoss``, clamped logs. Scores are six fixed probe values, or with
+    ``seed`` a seeded random batch of ``batch`` scores (what the hidden tests use). Problem codes:
     ``not_implemented``, ``raised``, ``returns_wrong_type``, ``not_differentiable``, ``not_scalar``,
     ``sigmoid_applied_twice``, ``wrong_discriminator_loss``, ``not_finite_at_saturation``.
     Warning: ``loss_not_0d``.
@@ -145,7 +161,7 @@ def check_discriminator_loss(fn: Callable) -> Report:
         raise TypeError(f"check_discriminator_loss needs your function, got {describe(fn)}: pass it without calling it.")
     report = Report("check_discriminator_loss")
     name = "discriminator_loss"
-    d_real, d_fake = _probe(_D_REAL), _probe(_D_FAKE)
+    d_real, d_fake = _inputs(seed, batch, (_D_REAL, 1.0), (_D_FAKE, 1.0))
     out, ok = _call(report, fn, (d_real, d_fake), name)
     if not ok:
         return report
@@ -206,8 +222,11 @@ def _d_loss_diagnosis(fr, ff) -> Optional[str]:
 
 
 @grading_check("generator_loss")
-def check_generator_loss(fn: Callable) -> Report:
+def check_generator_loss(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
     """Check ``fn(d_fake) -> 0-d tensor`` against the non-saturating ``mean(-log D(G(z)))``.
+
+    Accepts any fixed positive multiple (mean or sum). ``seed``/``batch``: as for
+    ``check_discriminator_loss``.
 
     Problem codes: ``not_implemented``, ``raised``, ``returns_wrong_type``, ``not_differentiable``,
     ``not_scalar``, ``sigmoid_applied_twice``, ``saturating_generator_loss``,
@@ -217,7 +236,7 @@ def check_generator_loss(fn: Callable) -> Report:
         raise TypeError(f"check_generator_loss needs your function, got {describe(fn)}: pass it without calling it.")
     report = Report("check_generator_loss")
     name = "generator_loss"
-    d_fake = _probe(_D_FAKE)
+    (d_fake,) = _inputs(seed, batch, (_D_FAKE, 1.0))
     out, ok = _call(report, fn, (d_fake,), name)
     if not ok:
         return report
@@ -247,12 +266,14 @@ def check_generator_loss(fn: Callable) -> Report:
 
 
 @grading_check("margin_losses")
-def check_margin_losses(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0)) -> Report:
+def check_margin_losses(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0), *, seed: Optional[int] = None,
+                        batch: int = 64) -> Report:
     """Check ``fn(c_real, c_fake, margin) -> (cost_loss, gen_loss)``, the energy-based margin losses.
 
     ``c_real = C(x)`` and ``c_fake = C(G(z))`` are non-negative costs of shape ``(batch, 1)``;
     ``cost_loss = mean C(x) + mean max(0, margin - C(G(z)))`` and ``gen_loss = mean C(G(z))``
-    (sums accepted). Tried with each margin in ``margins``, with fakes on both sides of it.
+    (any fixed positive multiple accepted). Tried with each margin in ``margins``, with fakes on
+    both sides of it; ``seed``/``batch`` draw random costs in (0, 3) instead of the fixed ones.
     Problem codes: ``not_implemented``, ``raised``, ``returns_wrong_type``, ``not_differentiable``,
     ``not_scalar``, ``wrong_cost_loss``, ``margin_ignored``, ``wrong_generator_loss``.
     Warning: ``loss_not_0d``.
@@ -265,7 +286,7 @@ def check_margin_losses(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0)) -
     name = "margin_losses"
     cost_msgs, gen_msgs, ignored = [], [], False
     for m in margins:
-        c_real, c_fake = _probe(_C_REAL), _probe(_C_FAKE)
+        c_real, c_fake = _inputs(seed, batch, (_C_REAL, 3.0), (_C_FAKE, 3.0))
         out, ok = _call(report, fn, (c_real, c_fake, m), name)
         if not ok:
             return report

@@ -46,6 +46,7 @@ Renamed in the vocabulary's clean-up (old -> new): ``error``, ``gen_error``, ``d
 """
 from __future__ import annotations
 
+import linecache
 from dataclasses import dataclass, field
 from typing import Any, Dict, List
 
@@ -61,6 +62,15 @@ class Problem:
 
     def __str__(self) -> str:
         return f"[{self.code}] {self.message}"
+
+
+# Raised from a function without source lines, so a student's traceback ends in the
+# message rather than in this module's code (IPython always shows the raising frame).
+_SOURCE = "def _fail(text):\n    raise AssertionError(text)  # what the check found is below\n"
+linecache.cache["<grading check>"] = (len(_SOURCE), None, _SOURCE.splitlines(True), "<grading check>")
+_namespace: Dict[str, Any] = {}
+exec(compile(_SOURCE, "<grading check>", "exec"), _namespace)
+_fail = _namespace.pop("_fail")
 
 
 @dataclass
@@ -101,8 +111,9 @@ class Report(metaclass=ReadOnlyClass):
         Returns None on purpose: in an nbgrader test cell a returned value would be
         displayed and read as a partial score.
         """
+        __tracebackhide__ = True  # IPython and pytest: show the message, not this method's source
         if self.problems:
-            raise AssertionError(self._text())
+            _fail(self._text())
 
     def _text(self) -> str:
         if self.passed:

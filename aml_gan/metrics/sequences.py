@@ -11,7 +11,7 @@ needs both:
 """
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Callable, Optional, Sequence
 
 import torch
 
@@ -120,16 +120,10 @@ def sample_sequences(
     return scaler.inverse_transform(out.detach().float().cpu())
 
 
-def evaluate_sequences(x, tol: float = DEFAULT_TOL) -> Tuple[float, float]:
-    """``(validity, coverage)`` of un-scaled sequences ``(n, 5)``."""
-    return sequence_validity(x, tol=tol), sequence_coverage(x)
-
-
 __all__ = [
     "DEFAULT_TOL",
     "valid_mask",
     "sequence_validity",
     "sequence_coverage",
     "sample_sequences",
-    "evaluate_sequences",
 ]

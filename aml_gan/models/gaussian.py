@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from ..metrics.moments import discriminator_accuracy
 from ..reference import reference
+from ..training import update_discriminator, update_generator
 
 REAL, FAKE = 1, 0  # class indices of the two-class discriminator
 
@@ -92,6 +93,11 @@ def linear_generator_moments(generator: nn.Module) -> Tuple[torch.Tensor, torch.
     return b.clone(), W @ W.T
 
 
+def _two_class_loss(scores: torch.Tensor, label: int) -> torch.Tensor:
+    """Softmax cross-entropy of class scores (B, 2) against one ``label`` (REAL or FAKE) for all. -> ()"""
+    return F.cross_entropy(scores, torch.full((scores.shape[0],), label, dtype=torch.long, device=scores.device))
+
+
 def train_gaussian_epoch(
     gen: nn.Module,
     disc: nn.Module,
@@ -108,32 +114,24 @@ def train_gaussian_epoch(
     one D step; (2) G on the *same* fake, scored by the updated D with label 1 (the
     non-saturating loss), one G step. The accuracy is counted from D's outputs before
     its step, over every real and fake point of the epoch, as the original's metric did.
-    Notebook 06 writes this loop out in its own cells; this copy is what ``bench/`` times.
+    Notebook 06 writes this loop out in its own cells and checks that this copy, built
+    from the package's two updates, trains the same generator; ``bench/`` times it.
     """
     device = next(gen.parameters()).device
     correct, seen = 0.0, 0
     for batch in data:
         x = batch[0] if isinstance(batch, (tuple, list)) else batch
         x = x.to(device)
-        n = x.shape[0]
-        real_label = torch.full((n,), REAL, dtype=torch.long, device=device)
-        fake_label = torch.full((n,), FAKE, dtype=torch.long, device=device)
-        z = torch.randn(n, latent_dim, device=device)
+        fake = gen(torch.randn(x.shape[0], latent_dim, device=device))
 
-        real_out = disc(x)
-        fake = gen(z)
-        fake_out = disc(fake.detach())
-        d_loss = F.cross_entropy(real_out, real_label) + F.cross_entropy(fake_out, fake_label)
-        disc_optim.zero_grad()
-        d_loss.backward()
-        disc_optim.step()
-        correct += discriminator_accuracy(real_out, fake_out) * 2 * n
-        seen += 2 * n
+        def disc_loss(real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
+            nonlocal correct  # the original counts D's hits on the outputs it learns from
+            correct += discriminator_accuracy(real_out, fake_out) * 2 * x.shape[0]
+            return _two_class_loss(real_out, REAL) + _two_class_loss(fake_out, FAKE)
 
-        g_loss = F.cross_entropy(disc(fake), real_label)
-        gen_optim.zero_grad()
-        g_loss.backward()
-        gen_optim.step()
+        update_discriminator(disc, disc_optim, x, fake, disc_loss)
+        update_generator(gen, disc, gen_optim, disc_optim, fake, lambda fake_out: _two_class_loss(fake_out, REAL))
+        seen += 2 * x.shape[0]
     if seen == 0:
         raise ValueError("data yielded no batches: pass a DataLoader over the points (batch_size=4 in the original).")
     return correct / seen

@@ -1,12 +1,12 @@
 """Figures for the xy game of notebook 07: trajectories in the (x, y) plane and the radius over time."""
 from __future__ import annotations
 
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, Optional
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..games import METHODS, radius, simulate
+from ..games import radius
 
 METHOD_COLOURS = {
     "simultaneous": "tab:red",
@@ -71,21 +71,4 @@ def plot_game(trajectories: Mapping[str, np.ndarray], lr: Optional[float] = None
     return fig
 
 
-def plot_methods(x0: float = 1.0, y0: float = 0.0, lr: float = 0.1, steps: int = 200,
-                 methods: Sequence[str] = METHODS):
-    """Simulate every method from (x0, y0) and draw :func:`plot_game`. Returns the Figure."""
-    return plot_game({m: simulate(m, x0, y0, lr, steps) for m in methods}, lr=lr)
-
-
-def plot_step_sizes(method: str = "simultaneous", lrs: Sequence[float] = (0.05, 0.2, 0.5), x0: float = 1.0,
-                    y0: float = 0.0, steps: int = 60):
-    """One panel per step size for one method: how the step size changes the picture. Returns the Figure."""
-    fig, axes = plt.subplots(1, len(lrs), figsize=(3.6 * len(lrs), 3.6), constrained_layout=True, squeeze=False)
-    for ax, lr in zip(axes[0], lrs):
-        traj = simulate(method, x0, y0, lr, steps)
-        plot_trajectory(traj, ax=ax, color=METHOD_COLOURS.get(method),
-                        title=f"{method}, lr = {lr:g}\nradius {radius(traj)[0]:.2f} -> {radius(traj)[-1]:.2f}")
-    return fig
-
-
-__all__ = ["METHOD_COLOURS", "plot_trajectory", "plot_game", "plot_methods", "plot_step_sizes"]
+__all__ = ["METHOD_COLOURS", "plot_trajectory", "plot_game"]

@@ -1,0 +1,45 @@
+"""Realistic student submissions, graded by the notebooks' own test cells (see tests/corpus/).
+
+Every entry of the corpus goes through its exercise's test cells, hidden tests included,
+in a live kernel holding the solution notebook, and each cell is scored with nbgrader's
+own rule (0 when it raised or wrote to stderr). Correct work must earn every point, each
+mistake must lose its cells' points with a message that names it, and no cell may say
+"all checks passed" while losing points.
+"""
+from __future__ import annotations
+
+import pytest
+
+from corpus.runner import LiveNotebook, load_corpus, verdict
+
+CORPUS = load_corpus()
+CASES = [(a, s.name) for a in sorted(CORPUS) for s in CORPUS[a].submissions]
+
+
+@pytest.fixture(scope="module")
+def live():
+    """One kernel per notebook, opened when first needed (the cases come sorted by notebook)."""
+    current = {}
+
+    def get(assignment: str) -> LiveNotebook:
+        if assignment not in current:
+            for old in current.values():
+                old.__exit__(None, None, None)
+            current.clear()
+            current[assignment] = LiveNotebook(assignment).__enter__()
+        return current[assignment]
+
+    yield get
+    for nb in current.values():
+        nb.__exit__(None, None, None)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("assignment, name", CASES, ids=[f"{a}-{n}" for a, n in CASES])
+def test_submission_is_graded_fairly(assignment, name, live):
+    corpus = CORPUS[assignment]
+    sub = next(s for s in corpus.submissions if s.name == name)
+    grades = live(assignment).grade(sub, corpus.tests_for(sub))
+    assert grades, f"{name} names no test cell to grade it"
+    problems = verdict(sub, grades)
+    assert not problems, "\n".join(problems)
