@@ -515,8 +515,8 @@ def _raises(*args):
     raise NotImplementedError()
 
 
-def _returns_none(*args):
-    return None
+def _returns_none(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    _bce_step()(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)  # trains, but forgets the return
 
 
 def _nan_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
@@ -560,9 +560,10 @@ def test_training_check_accepts_correct_steps(name, step):
         ("raises", _raises, "not_implemented", 600),
         ("returns nothing", _returns_none, "returns_wrong_type", 600),
         ("NaN loss", _nan_step, "not_finite", 600),
-        ("never calls the generator", _d_only, "generator_not_called", 50),
+        # the step's own check runs before training: what it finds is named before any training
+        ("never calls the generator", _d_only, "ignored_arguments", 50),
         ("never steps the generator", _bce_step(update_gen=False), "generator_not_updated", 50),
-        ("generator loss with the wrong sign", _bce_step(sign=-1.0), "low_validity", 300),
+        ("generator loss with the wrong sign", _bce_step(sign=-1.0), "wrong_generator_loss", 300),
         ("torch.rand noise: collapses", _bce_step(noise=torch.rand), "low_coverage", 300),
     ],
 )
@@ -570,6 +571,13 @@ def test_training_check_names_the_bug(name, step, code, steps):
     report = check_sequence_gan_training(MyGenerator, MyDiscriminator, step, latent_dim=L, steps=steps, seed=7)
     assert not report.passed, f"{name}: {report.metrics}"
     assert code in report.codes, f"{name}: {report}"
+
+
+def test_training_check_bounds_validity():
+    """A correct step trained too briefly for the bound: the run's own result fails it."""
+    report = check_sequence_gan_training(MyGenerator, MyDiscriminator, _bce_step(), latent_dim=L, steps=5, seed=7,
+                                         min_validity=0.99, min_coverage=None)
+    assert report.codes == ["low_validity"], str(report)
 
 
 def test_training_check_warns_about_uniform_noise():

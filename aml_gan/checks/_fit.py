@@ -45,6 +45,7 @@ class Fit:
     other: Optional[str] = None  # "least_squares" or "linear" when no BCE label fits (see the module)
     direction: float = 0.0  # for "linear": +1 when minimising pushes the output up, -1 down
     target: Optional[float] = None  # for "least_squares": the target t of (out - t)**2
+    other_residual: float = float("inf")  # how well ``other`` fits (relative residual)
 
     def fits(self, label: str) -> bool:
         return label in self.labels and self.labels[label][0] < TOL
@@ -114,6 +115,7 @@ def fit_gradient(out: torch.Tensor, grad: torch.Tensor, family: str) -> Optional
         other_residual = _fit_other(out.detach().double().flatten(), g, gn, result)
         if result.other is not None and other_residual < r:
             result.mix = None  # another GAN's loss explains the gradient better than a soft label
+            result.other_residual = other_residual
         else:
             result.other = None
     return result

@@ -29,6 +29,7 @@ from .errors import raised_problem
 from .layers import layer_mismatch, run_traced
 from .report import Report
 from .student import call_student, describe, grading_check
+from .train_step import check_train_step
 
 _SEED = 4242
 _BATCHES = (64, 7)
@@ -338,8 +339,11 @@ def check_sequence_gan_training(
     (``None`` skips a bound) fail the check when not reached. The numbers found are in
     ``report.metrics`` (validity, coverage, seconds, noise mean/std).
 
-    Problem codes: those of the two network checks, ``not_implemented``, ``raised``, ``signature``,
-    ``returns_wrong_type``, ``not_finite``, ``generator_not_called``, ``generator_not_updated``,
+    The networks must pass their own checks first, and the step ``check_train_step`` on them
+    (a short training run cannot show a bug that a long one would).
+
+    Problem codes: those of the two network checks and of ``check_train_step``, ``not_implemented``,
+    ``raised``, ``signature``, ``returns_wrong_type``, ``not_finite``, ``generator_not_called``, ``generator_not_updated``,
     ``discriminator_not_updated``, ``low_validity``, ``low_coverage``.
     Warning: ``noise_not_standard_normal``.
     """
@@ -347,7 +351,8 @@ def check_sequence_gan_training(
         raise ValueError(f"latent_dim must be a positive whole number, got {latent_dim!r}.")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive whole number, got {steps!r}.")
-    if step_fn is None:
+    step_is_reference = step_fn is None
+    if step_is_reference:
         from ..training import train_step as step_fn  # the course's reference step, as a baseline
     elif not callable(step_fn):
         raise TypeError(f"step_fn must be your train_step function (pass it without calling it), got {describe(step_fn)}.")
@@ -370,6 +375,13 @@ def check_sequence_gan_training(
         torch.manual_seed(seed)
         scaler = SequenceScaler()
         data = scaler.transform(make_sequences(4096, seed=seed + 1))
+        if not step_is_reference:
+            # The step must pass its own check too (on copies; every random generator is restored):
+            # a short training run cannot show a bug that a long one would.
+            for p in check_train_step(step_fn, gen=gen, disc=disc, latent_dim=latent_dim, batch=data[:8]).problems:
+                report.problem(p.code, p.message)
+            if not report.passed:
+                return report
         g_opt = torch.optim.Adam(gen.parameters(), lr=TRAIN_LR, betas=TRAIN_BETAS)
         d_opt = torch.optim.Adam(disc.parameters(), lr=TRAIN_LR, betas=TRAIN_BETAS)
         ema = torch.optim.swa_utils.AveragedModel(

@@ -348,7 +348,9 @@ class Diagnosis:
         g_terms = [t for r in self.readings if r.role == GEN for t in r.terms if t.kind == FAKE and t.nonzero]
         hards = [0 if t.kind == FAKE else 1 for t in d_terms] + [1] * len(g_terms)
         for t, hard in zip(d_terms + g_terms, hards):
-            own_explains = t.fit is not None and (t.fit.zero or t.fit.best in LABELS)
+            own_explains = t.fit is not None and (t.fit.zero or t.fit.best in LABELS or (
+                t.fit.other is not None and t.alt is not None and f"T{hard}" in t.alt.labels
+                and t.fit.other_residual <= t.alt.labels[f"T{hard}"][0]))
             if t.alt is not None and t.alt.fits(f"T{hard}") and not own_explains:
                 wrong_family = "double" if self.family == "prob" else "raw"
             if self.family == "logit" and (t.fit is None or (t.label == "other" and t.fit.other is None)):

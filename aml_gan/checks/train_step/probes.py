@@ -113,34 +113,48 @@ def _logits(out: torch.Tensor, probabilities: bool) -> torch.Tensor:
 
 
 def spread_scores(disc: nn.Module, probe: nn.Module, batches: Sequence[torch.Tensor], probabilities: bool) -> None:
-    """Spread the discriminator's scores (away from 0.5) by scaling its last layer, on the check's copy.
+    """Spread the discriminator's scores around 0.5 by scaling (and centring) its last layer, on the check's copy.
 
-    Near p = 0.5 the BCE gradient looks like a least-squares gradient, and the saturating and
-    non-saturating generator losses look alike; spread-out scores keep them apart. ``probe`` is a
-    second copy used to try the scaling first.
+    Where scores bunch up (all near 0.5, or all near 1) the BCE gradients look like least-squares
+    or linear ones and the saturating and non-saturating generator losses look alike; spread-out
+    scores keep them apart. ``probe`` is a second copy on which each change is tried first: the
+    last layer's weight is scaled so the scores' logits have a spread of about 1.5, and its bias
+    (when it has one) moves their mean to 0.
     """
-    def logit_std():
+    def logits():
         with torch.no_grad():
             outs = [call_student(probe, b).value for b in batches]
         if not all(isinstance(o, torch.Tensor) for o in outs):
             return None
-        return float(torch.cat([_logits(o, probabilities) for o in outs]).std())
+        out = torch.cat([_logits(o, probabilities) for o in outs])
+        return out if bool(torch.isfinite(out).all()) else None
 
-    std = logit_std()
-    if std is None or not math.isfinite(std) or std >= 0.8:
+    before = logits()
+    if before is None:
+        return
+    std, mean = float(before.std()), float(before.mean())
+    if std >= 0.8 and abs(mean) <= 2.0:
         return
     m_probe, m_disc = last_weight_module(probe), last_weight_module(disc)
     if m_probe is None or m_disc is None:
         return
-    factor = min(1.5 / max(std, 1e-3), 50.0)
+    factor = min(1.5 / max(std, 1e-3), 50.0) if std < 0.8 else 1.0
+    bias = getattr(m_probe, "bias", None)
+    old_bias = bias.detach().clone() if isinstance(bias, torch.Tensor) else None
     with torch.no_grad():
         m_probe.weight.mul_(factor)
-    new = logit_std()
+        if old_bias is not None:  # logits = w.h + b: scaled by factor and centred, k (L - mean)
+            bias.copy_(factor * (old_bias - mean))
+    after = logits()
+    better = after is not None and (float(after.std()) > std or abs(float(after.mean())) < abs(mean))
     with torch.no_grad():
-        if new is not None and math.isfinite(new) and new > std:
+        if better:
             m_disc.weight.mul_(factor)
-        else:
-            m_probe.weight.div_(factor)
+            if old_bias is not None:
+                m_disc.bias.copy_(bias)
+        m_probe.weight.div_(factor)
+        if old_bias is not None:
+            bias.copy_(old_bias)
 
 
 def outputs_probabilities(probe: nn.Module, observed: List[torch.Tensor], real: torch.Tensor) -> bool:
