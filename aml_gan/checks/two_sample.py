@@ -20,9 +20,10 @@ What they ask of a correct function, and the problem code when it fails:
 code                          the behaviour that failed
 ============================  ======================================================
 ``not_implemented``           the stub still raises ``NotImplementedError``
-``raised``                    any other exception on (n, d) Gaussian samples
-``not_a_number``              the result is not one number (a tensor of predictions, None...)
-``out_of_range``              NaN, below 0 or above 1 (a percentage, a count of hits)
+``raised``                    any other exception on (n, d) Gaussian samples (``signature``:
+                              the function does not take ``(real, fake, seed=...)``)
+``returns_wrong_type``        the result is not one number (a tensor of predictions, None...)
+``output_out_of_range``       NaN, below 0 or above 1 (a percentage, a count of hits)
 ``mutates_inputs``            ``real`` or ``fake`` changed during the call
 ``always_half``               0.5 every time, whatever the data
 ``constant_output``           the same number every time, whatever the data
@@ -64,7 +65,8 @@ import torch
 
 from ..config import torch_threads
 from .report import Report
-from .student import grading_check
+from .errors import exception_text, raised_problem
+from .student import call_student, describe, grading_check
 
 __all__ = ["check_two_sample_basics", "check_two_sample_test"]
 
@@ -106,11 +108,6 @@ def _seeded(seed: int) -> Iterator[None]:
             np.random.set_state(np_state)
 
 
-def _one_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {text[0][:200]}" if text else type(err).__name__
-
-
 def _to_number(value) -> Optional[float]:
     """The returned value as a float, or None when it is not a single number."""
     if isinstance(value, bool) or value is None:
@@ -148,31 +145,30 @@ class _Session:
         report, name = self.report, self.name
         saved = (real.clone(), fake.clone())
         with _seeded(self.seed + len(self.calls)):
-            try:
-                value = self.fn(real, fake, **kwargs)
-            except NotImplementedError:
+            result = call_student(self.fn, real, fake, **kwargs)
+        if not result.ok:
+            err = result.error
+            shape = f"real {tuple(real.shape)}, fake {tuple(fake.shape)}"
+            if raised_problem(err, name)[0] == "not_implemented":
                 report.problem(
                     "not_implemented",
                     f"{name} still raises NotImplementedError. Replace the `raise NotImplementedError()` "
                     "line with your code: split, train a classifier, return its held-out accuracy.",
                 )
                 raise _Stop from None
-            except Exception as err:  # noqa: BLE001 - the student's bug, reported in words
-                shape = f"real {tuple(real.shape)}, fake {tuple(fake.shape)}"
-                if real.dim() == 1:
-                    report.problem(
-                        "bad_1d_input",
-                        f"{name} raised {_one_line(err)} on 1-D inputs ({shape}). Samples of a 1-D "
-                        "distribution may come as shape (n,): reshape them to (n, 1) first, e.g. "
-                        "`real = real.reshape(len(real), -1)`.",
-                    )
-                    return float("nan")
+            if real.dim() == 1:
                 report.problem(
-                    "raised",
-                    f"{name} raised {_one_line(err)} when called on {what} ({shape}). "
-                    "Run it yourself on `torch.randn(1000, 1)` twice and read the error message.",
+                    "bad_1d_input",
+                    f"{name} raised {exception_text(err)} on 1-D inputs ({shape}). Samples of a 1-D "
+                    "distribution may come as shape (n,): reshape them to (n, 1) first, e.g. "
+                    "`real = real.reshape(len(real), -1)`.",
                 )
-                raise _Stop from None
+                return float("nan")
+            report.problem(*raised_problem(
+                err, name, fn=self.fn, context=f" when called on {what} ({shape})",
+                hint="Run it yourself on `torch.randn(1000, 1)` twice and read the error message."))
+            raise _Stop from None
+        value = result.value
         if not (torch.equal(real, saved[0]) and torch.equal(fake, saved[1])):
             report.problem(
                 "mutates_inputs",
@@ -183,10 +179,8 @@ class _Session:
         number = _to_number(value)
         if number is None:
             report.problem(
-                "not_a_number",
-                f"{name} returned {type(value).__name__}"
-                + (f" of shape {tuple(value.shape)}" if hasattr(value, "shape") else "")
-                + ", not one number. Return the held-out accuracy as a float, e.g. "
+                "returns_wrong_type",
+                f"{name} returned {describe(value)}, not one number. Return the held-out accuracy as a float, e.g. "
                 "`return (predictions == labels).float().mean().item()`.",
             )
             raise _Stop
@@ -200,7 +194,7 @@ class _Session:
             elif number > 100.0:
                 hint = " It looks like a count of correct answers: divide by the number of test rows."
             report.problem(
-                "out_of_range",
+                "output_out_of_range",
                 f"{name} returned {number:g} on {what}; an accuracy is a fraction between 0 and 1." + hint,
             )
             raise _Stop
@@ -254,7 +248,7 @@ def check_two_sample_basics(fn: Callable, *, seed: int = 0, n: int = N_SHIFTED, 
     of samples in one dimension as (n,) tensors. Each must return one number in [0, 1]
     above 0.75 (``shift`` = 3: the best possible detector scores 0.93; keep ``shift`` >= 3).
     ``seed``, ``n``, ``dim`` and ``shift`` vary the data (hidden tests use other values).
-    Problem codes: ``not_implemented``, ``raised``, ``not_a_number``, ``out_of_range``,
+    Problem codes: ``not_implemented``, ``raised``, ``returns_wrong_type``, ``output_out_of_range``,
     ``mutates_inputs``, ``inverted_labels``, ``shifted_not_detected``, ``bad_1d_input``.
     """
     _check_int("n", n, 20)
@@ -380,14 +374,14 @@ def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
         results = []
         for global_seed in (777, 12345):
             with _seeded(global_seed):
-                try:
-                    results.append(_to_number(fn(real, fake, seed=1)))
-                except TypeError:
-                    report.warn("no_seed_argument", f"{name} does not accept `seed=`; keep the signature "
-                                "`(real, fake, seed=0)` so results can be reproduced.")
-                    break
-                except Exception:  # noqa: BLE001 - only a warning
-                    break
+                again = call_student(fn, real, fake, seed=1)
+            if again.ok:
+                results.append(_to_number(again.value))
+                continue
+            if raised_problem(again.error, name, fn=fn)[0] == "signature":
+                report.warn("no_seed_argument", f"{name} does not accept `seed=`; keep the signature "
+                            "`(real, fake, seed=0)` so results can be reproduced.")
+            break
         if len(results) == 2 and results[0] != results[1]:
             report.warn("ignores_seed", f"{name} gave {results[0]} and then {results[1]} for the same "
                         "samples and seed=1: seed your split and your model with `seed` so results repeat.")
