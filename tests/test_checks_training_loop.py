@@ -101,7 +101,7 @@ def test_loop_that_changes_samples_in_place():
         samples /= 1.0 + 1e-3                      # "normalised" in place
         return _loop()(gen, disc, gen_optim, disc_optim, samples, latent_dim, epochs, batch_size, step_fn)
 
-    assert "samples_changed" in check_training_loop(train_gan).codes
+    assert "mutates_inputs" in check_training_loop(train_gan).codes
 
 
 def test_stub_and_the_package_fit():

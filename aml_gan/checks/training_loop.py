@@ -33,8 +33,8 @@ Problem codes (besides ``raised``, ``used_reference``):
 ``not_every_sample_each_epoch`` within an epoch, a sample was repeated or left out
 ``step_arguments_wrong``        networks or optimizers passed in the wrong places
 ``latent_dim_wrong``            the step got another ``latent_dim`` than the loop's
-``samples_changed``             the loop changed ``samples`` in place
-``history_wrong_type``          the record is not ``{"gen_loss": [...], "disc_loss": [...]}``
+``mutates_inputs``             the loop changed ``samples`` in place
+``returns_wrong_type``          the record is not ``{"gen_loss": [...], "disc_loss": [...]}``
 ``history_wrong_length``        not one entry per step
 ``history_swapped``             generator and discriminator losses swapped
 ``history_wrong_values``        the entries are not the step's returned losses, in order
@@ -54,7 +54,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._fit import exception_hint, exception_text
+from .errors import exception_hint, exception_text
 from .report import Report
 from .student import call_student, grading_check
 
@@ -187,7 +187,7 @@ def _one_run(fn: Callable, report: Report, n: int, batch_size: int, epochs: int,
         return
     if not torch.equal(samples, kept):
         report.problem(
-            "samples_changed",
+            "mutates_inputs",
             f"Your loop changed `samples` in place ({setting}). Leave the caller's data alone: the "
             "DataLoader only reads it.",
         )
@@ -368,7 +368,7 @@ def _history_ok(report: Report, history: Any, steps: int, setting: str) -> None:
     if not isinstance(history, dict) or not {"gen_loss", "disc_loss"} <= set(history):
         what = "None (no `return`?)" if history is None else (
             f"a dict with keys {sorted(map(str, history))}" if isinstance(history, dict) else f"a {type(history).__name__}")
-        report.problem("history_wrong_type", f"Your loop returned {what}. {shape_hint}")
+        report.problem("returns_wrong_type", f"Your loop returned {what}. {shape_hint}")
         return
     lists = {}
     for key in ("gen_loss", "disc_loss"):
@@ -378,7 +378,7 @@ def _history_ok(report: Report, history: Any, steps: int, setting: str) -> None:
         except TypeError:
             numbers_ = [None]
         if any(v is None for v in numbers_):
-            report.problem("history_wrong_type", f'`history["{key}"]` is not a list of numbers. {shape_hint}')
+            report.problem("returns_wrong_type", f'`history["{key}"]` is not a list of numbers. {shape_hint}')
             return
         lists[key] = numbers_
     g, d = lists["gen_loss"], lists["disc_loss"]

@@ -220,7 +220,7 @@ SUBMISSIONS = [
         history["disc_loss"].append(d_sum / len(loader))
     return history
 ''')),
-    mistake("forgets_to_return", mentions=("history_wrong_type",),
+    mistake("forgets_to_return", mentions=("returns_wrong_type",),
             train_gan=_loop('''\
     loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
     history = {"gen_loss": [], "disc_loss": []}
