@@ -64,10 +64,19 @@ def _call(report: Report, fn: Callable, args, name: str):
     result = call_student(fn, *args)
     if result.ok:
         return result.value, True
-    report.problem(*raised_problem(result.error, f"Your {name}"))
+    report.problem(*raised_problem(result.error, f"Your {name}", context=f" on a batch of {len(args[0])} scores",
+                                   hint=_loss_hint(result.error)))
     if error_kind(result.error) == "not_scalar":
         report.problem("not_scalar", "The loss must be one number: average over the batch with `.mean()`.")
     return None, False
+
+
+def _loss_hint(exc: BaseException) -> Optional[str]:
+    """A loss-specific fix for shape errors (the generic hint talks about noise and networks)."""
+    if error_kind(exc) in ("shape", "dimension"):
+        return ("A loss must work for any batch size: build targets from the inputs' own shapes "
+                "(`torch.ones_like(d_real)`), and never write a fixed size such as `.view(6, 1)`.")
+    return None
 
 
 def _as_loss(report: Report, value, name: str) -> Optional[torch.Tensor]:
@@ -129,10 +138,9 @@ def _finite_at(report: Report, fn: Callable, args, name: str, fix: str) -> None:
 
     result = call_student(value_and_grads)
     if not result.ok:
-        report.problem(
-            "not_finite_at_saturation",
-            f"Your {name} raised {exception_text(result.error)} when the discriminator outputs exactly 0 or 1. {fix}",
-        )
+        report.problem(*raised_problem(
+            result.error, f"Your {name}", context=f" on a batch of {len(args[0])} scores that are exactly 0 or 1",
+            hint=_loss_hint(result.error)))
     elif not result.value:
         report.problem(
             "not_finite_at_saturation",
@@ -146,8 +154,7 @@ _CLAMP_FIX = (
 )
 
 
-@grading_check("discriminator_loss")
-def check_discriminator_loss(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
+def _discriminator_loss_report(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
     """Check ``fn(d_real, d_fake) -> 0-d tensor`` against ``mean(-log D(x) - log(1 - D(G(z))))``.
 
     Accepts any fixed positive multiple of it (the mean, the sum, the halved mean some courses
@@ -221,8 +228,7 @@ def _d_loss_diagnosis(fr, ff) -> Optional[str]:
     return discriminator_loss_text(real, fake, "prob", subject="Your discriminator_loss", other=other)
 
 
-@grading_check("generator_loss")
-def check_generator_loss(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
+def _generator_loss_report(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
     """Check ``fn(d_fake) -> 0-d tensor`` against the non-saturating ``mean(-log D(G(z)))``.
 
     Accepts any fixed positive multiple (mean or sum). ``seed``/``batch``: as for
@@ -265,9 +271,8 @@ def check_generator_loss(fn: Callable, *, seed: Optional[int] = None, batch: int
     return report
 
 
-@grading_check("margin_losses")
-def check_margin_losses(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0), *, seed: Optional[int] = None,
-                        batch: int = 64) -> Report:
+def _margin_losses_report(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0), *, seed: Optional[int] = None,
+                          batch: int = 64) -> Report:
     """Check ``fn(c_real, c_fake, margin) -> (cost_loss, gen_loss)``, the energy-based margin losses.
 
     ``c_real = C(x)`` and ``c_fake = C(G(z))`` are non-negative costs of shape ``(batch, 1)``;
@@ -432,4 +437,44 @@ def _gen_margin_diagnosis(gr, gf, active) -> Optional[str]:
     return (
         "Your gen_loss is not the mean of C(G(z)) (no margin and no hinge for the generator: it simply lowers "
         "the cost of its fakes)."
+    )
+
+
+# The visible check (no ``seed``) also tries a second, random batch of another size, so that code
+# written for one batch size fails where the student sees it, not only in the hidden tests.
+_SECOND_SEED, _SECOND_BATCH = 1000, 9
+
+
+def _and_another_batch(core: Callable[..., Report], fn: Callable, seed: Optional[int], batch: int, **kwargs) -> Report:
+    report = core(fn, seed=seed, batch=batch, **kwargs)
+    if seed is None and report.passed:
+        second = core(fn, seed=_SECOND_SEED, batch=_SECOND_BATCH, **kwargs)
+        for p in second.problems:
+            report.problem(p.code, f"On a batch of {_SECOND_BATCH} scores: {p.message}")
+        for w in second.warnings:
+            report.warn(w.code, w.message)
+    return report
+
+
+@grading_check("discriminator_loss")
+def check_discriminator_loss(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
+    return _and_another_batch(_discriminator_loss_report, fn, seed, batch)
+
+
+@grading_check("generator_loss")
+def check_generator_loss(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
+    return _and_another_batch(_generator_loss_report, fn, seed, batch)
+
+
+@grading_check("margin_losses")
+def check_margin_losses(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0), *, seed: Optional[int] = None,
+                        batch: int = 64) -> Report:
+    return _and_another_batch(_margin_losses_report, fn, seed, batch, margins=margins)
+
+
+for _public, _core in ((check_discriminator_loss, _discriminator_loss_report),
+                       (check_generator_loss, _generator_loss_report), (check_margin_losses, _margin_losses_report)):
+    _public.__doc__ = _core.__doc__ + (
+        "\n    Without ``seed`` (the visible check) it also runs on a random batch of 9, so code written\n"
+        "    for one batch size is caught before the hidden tests.\n"
     )

@@ -82,7 +82,7 @@ SUBMISSIONS = [
     loss = (-torch.log(d_real.clamp(min=eps)) - torch.log((1 - d_fake).clamp(min=eps))).mean()
     return loss.item()
 '''),
-    mistake("d_logits_loss_on_probabilities", mentions=("wrong_discriminator_loss",),
+    mistake("d_logits_loss_on_probabilities", mentions=("sigmoid_applied_twice",),
             discriminator_loss=_D + '''\
     criterion = nn.BCEWithLogitsLoss()          # applies a sigmoid again: D already ends in one
     return criterion(d_real, torch.ones_like(d_real)) + criterion(d_fake, torch.zeros_like(d_fake))
@@ -182,4 +182,15 @@ SUBMISSIONS = [
     gen_loss = c_fake.mean()
     return gen_loss, cost_loss
 '''),
+    # passes on the six visible scores only if the visible check tried one batch size
+    mistake("d_fixed_batch_size", mentions=("raised", "any batch size"), discriminator_loss=_D + '''\
+    targets = torch.ones(6, 1)
+    real_loss = F.binary_cross_entropy(d_real, targets)
+    fake_loss = F.binary_cross_entropy(d_fake, 1 - targets)
+    return real_loss + fake_loss
+'''),
 ]
+
+# The cases of the grading issue that only the real pipeline can show: a halved loss (another
+# course's convention) earns full marks; a loss written for one batch size fails where it is seen.
+THROUGH_NBGRADER = ["d_halved_bce_as_in_course_notebooks", "d_fixed_batch_size"]
