@@ -1,0 +1,5 @@
+"""Instructor-side grading tools (nbgrader, optionally Dask); never imported by ``import aml_gan``.
+
+``python -m aml_gan.grading grade <assignment>`` (``make grade A=<assignment>``) autogrades a
+whole class in parallel, each student's code in a sandbox: see ``classroom.py``.
+"""
