@@ -10,21 +10,39 @@ WORKERS ?= 2
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Extra arguments for `make lab`, e.g. LAB_ARGS="--no-browser --port=8890".
 LAB_ARGS ?=
+# The assignment for `make grade`/`make feedback`, e.g. A=04_sequence_gan.
+A ?=
+# More nbgrader arguments for `make feedback`/`make export` (e.g. --force).
+NBGRADER_ARGS ?=
+# make grade A=<assignment> [JOBS=n] [TIMEOUT=s] [SCHEDULER=tcp://host:port] [FORCE=1] [MEMORY=4G]
+JOBS ?=
+TIMEOUT ?=
+SCHEDULER ?=
+FORCE ?=
+MEMORY ?=
+GRADE_ARGS = $(if $(JOBS),--jobs $(JOBS)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(MEMORY),--memory $(MEMORY)) \
+	$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(filter 1 yes true,$(FORCE)),--force)
 
+# The environment first on PATH for every command below, as if it were activated: nbgrader
+# runs `alembic` from PATH when it creates the gradebook.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install lab test test-fast release bench clean-grading
+.PHONY: help install lab test release grade feedback export bench clean-grading
 
 help:
 	@echo "make lab      set up .venv if needed and open JupyterLab on notebooks/"
 	@echo "make test     set up .venv if needed and run the whole test suite (what CI runs)"
 	@echo "make release  regenerate notebooks/ from solutions/ with nbgrader"
+	@echo "make grade A=02_losses [JOBS=n] [TIMEOUT=s] [SCHEDULER=tcp://host:port] [FORCE=1]"
+	@echo "             autograde every new submission of an assignment, in parallel, sandboxed"
+	@echo "make feedback A=04_sequence_gan   feedback pages for an autograded assignment (feedback/)"
+	@echo "make export   every grade in the gradebook to grades.csv"
 	@echo "make bench    run the benchmarks in bench/ (not part of the tests)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e ".[dev]"
+	$(BIN)/python -m pip install -e ".[dev,grading]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -40,6 +58,18 @@ release: $(STAMP)
 		echo "== $$a"; \
 		$(BIN)/nbgrader generate_assignment "$$a" --force --log-level=WARN || exit 1; \
 	done
+
+grade: $(STAMP)
+	@test -n "$(A)" || { echo "usage: make grade A=<assignment> [JOBS=n] [TIMEOUT=s] [SCHEDULER=tcp://host:port] [FORCE=1]"; \
+		echo "assignments: $(ASSIGNMENTS)"; exit 2; }
+	$(BIN)/python -m aml_gan.grading grade "$(A)" $(strip $(GRADE_ARGS))
+
+feedback: $(STAMP)
+	$(if $(A),,$(error Name the assignment: make feedback A=04_sequence_gan))
+	$(BIN)/nbgrader generate_feedback "$(A)" $(NBGRADER_ARGS)
+
+export: $(STAMP)
+	$(BIN)/nbgrader export $(NBGRADER_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

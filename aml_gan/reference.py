@@ -81,6 +81,7 @@ def reference(exercise: str) -> Callable:
 
             functools.update_wrapper(__init__, original_init, updated=())
             vars(__init__).pop("__wrapped__", None)
+            __init__.__signature__ = inspect.signature(original_init)
             obj.__init__ = __init__
             setattr(obj, _MARK, (exercise, name))
             return obj
@@ -91,6 +92,7 @@ def reference(exercise: str) -> Callable:
 
         functools.update_wrapper(guarded, obj, updated=())
         vars(guarded).pop("__wrapped__", None)  # no unguarded way in through the wrapper
+        guarded.__signature__ = inspect.signature(obj)  # help() and tab completion show the real arguments
         setattr(guarded, _MARK, (exercise, name))
         return guarded
 

@@ -421,6 +421,7 @@ def _lookahead(iterable: Iterable) -> Iterable[Tuple[Any, bool]]:
     yield current, True
 
 
+@reference("training_loop")
 def fit(
     gen: nn.Module,
     disc: nn.Module,

@@ -4,8 +4,9 @@
     python -m bench.check_speed --save     # also bench/results/check_speed.md
 
 Times ``check_train_step`` on the probe networks (the notebook 03 test cells), on a
-dense pair with batch norm and on a small DCGAN-like pair, for a correct step and a
-buggy one; and the three loss checks. Median of several repeats after one warm-up.
+dense pair with batch norm (also without the discriminator's sigmoid, which the check
+runs a second time with the sigmoid added) and on a small DCGAN-like pair, for correct
+and buggy steps; and the three loss checks. Median of several repeats after one warm-up.
 """
 from __future__ import annotations
 
@@ -47,9 +48,36 @@ def _buggy(*args):
     return _step(*args, saturating=True)
 
 
-def _dense():
+def _combined(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """A buggy step with one backward for both losses (the analysis reads every pass)."""
+    gen_optim.zero_grad()
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device))
+    d_loss = L.discriminator_loss(disc(real_batch), disc(fake.detach()))
+    g_loss = L.generator_loss(disc(fake))
+    (d_loss + g_loss).backward()
+    disc_optim.step()
+    gen_optim.step()
+    return g_loss.item(), d_loss.item()
+
+
+# The loss checks refuse the package's own losses (aml_gan.reference), so they are timed on these copies.
+def _d_loss(d_real, d_fake):
+    return (-torch.log(d_real.clamp(min=1e-7)) - torch.log((1 - d_fake).clamp(min=1e-7))).mean()
+
+
+def _g_loss(d_fake):
+    return -torch.log(d_fake.clamp(min=1e-7)).mean()
+
+
+def _margin(c_real, c_fake, margin):
+    return c_real.mean() + torch.relu(margin - c_fake).mean(), c_fake.mean()
+
+
+def _dense(sigmoid=True):
     g = nn.Sequential(nn.Linear(8, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 5), nn.Tanh())
-    d = nn.Sequential(nn.Linear(5, 64), nn.BatchNorm1d(64), nn.LeakyReLU(0.2), nn.Linear(64, 1), nn.Sigmoid())
+    d = nn.Sequential(nn.Linear(5, 64), nn.BatchNorm1d(64), nn.LeakyReLU(0.2), nn.Linear(64, 1),
+                      *([nn.Sigmoid()] if sigmoid else []))
     return dict(gen=g, disc=d, latent_dim=8)
 
 
@@ -92,15 +120,17 @@ def main(argv=None):
     ap.add_argument("--save", action="store_true", help="also write bench/results/check_speed.md")
     args = ap.parse_args(argv)
     torch.manual_seed(0)
-    dense, conv = _dense(), _conv()
+    dense, raw, conv = _dense(), _dense(sigmoid=False), _conv()
     rows = [
         ("check_train_step, probe nets, correct step", lambda: check_train_step(_step)),
         ("check_train_step, probe nets, saturating step", lambda: check_train_step(_buggy)),
+        ("check_train_step, probe nets, one backward for both losses", lambda: check_train_step(_combined)),
         ("check_train_step, dense+BN (64 hidden), correct", lambda: check_train_step(_step, **dense)),
+        ("check_train_step, dense+BN, D without its sigmoid (checked twice)", lambda: check_train_step(_step, **raw)),
         ("check_train_step, DCGAN-like 16x16 (B=8), correct", lambda: check_train_step(_step, **conv)),
-        ("check_discriminator_loss (reference)", lambda: check_discriminator_loss(L.discriminator_loss)),
-        ("check_generator_loss (reference)", lambda: check_generator_loss(L.generator_loss)),
-        ("check_margin_losses (reference)", lambda: check_margin_losses(L.margin_losses)),
+        ("check_discriminator_loss (a correct copy)", lambda: check_discriminator_loss(_d_loss)),
+        ("check_generator_loss (a correct copy)", lambda: check_generator_loss(_g_loss)),
+        ("check_margin_losses (a correct copy)", lambda: check_margin_losses(_margin)),
     ]
     lines = [
         f"# check speed ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__})",

@@ -1,8 +1,9 @@
-"""DCGAN training throughput on the CPU: the course's path versus a classic reference loop, same pictures, same networks.
+"""DCGAN training throughput: the course's path versus a classic reference loop, same pictures, same networks.
 
     python -m bench.dcgan_throughput                       # full: 7,390 pictures at 64x64, width 64, batch 64
     python -m bench.dcgan_throughput --quick               # reduced: fewer timed steps (a busy machine)
     python -m bench.dcgan_throughput --data data/oxford-iiit-pet/images --save
+    python -m bench.dcgan_throughput --device cuda         # on a GPU (tools/gpu_check.sh runs this)
 
 The two paths train the same DCGAN (``aml_gan.models``, ``image_size``, ``width``) on
 the same pictures with Adam(2e-4, betas 0.5/0.999) and the same batch size:
@@ -10,11 +11,16 @@ the same pictures with Adam(2e-4, betas 0.5/0.999) and the same batch size:
 * **course**: pictures decoded once into the uint8 cache (``load_pet_images``), batches
   made by ``PetBatches`` (one indexing and one conversion per batch), and
   ``aml_gan.speed.FastTrainStep``: the discriminator's score as a logit with
-  ``BCEWithLogits``, bf16 autocast where the CPU supports it, channels_last;
+  ``BCEWithLogits``, bf16 autocast where the CPU supports it (on a GPU: bf16, or fp16
+  with gradient scaling on GPUs older than Ampere), channels_last;
 * **reference**, written the classic way: ``torchvision.datasets.ImageFolder`` decoding
   every JPEG every epoch (Resize, CenterCrop, ToTensor, Normalize) through a
   ``DataLoader`` with 2 worker processes, fp32, the discriminator's sigmoid output with
   ``nn.BCELoss`` (the pytorch/examples DCGAN step).
+
+With ``--device cuda`` both paths train on the GPU: the course's uint8 pictures move
+there once, the reference moves each batch there (pinned memory), as pytorch/examples
+does. The CPU is the default.
 
 Each timed step includes waiting for its batch. The two paths alternate in rounds
 (so a change in the machine's load hits both); the first steps of each round are
@@ -106,9 +112,9 @@ def _subset(folder: Path, files: List[Path]) -> Path:
 
 
 # ----------------------------------------------------------------------------- the two paths
-def make_models(size: int, width: int, nz: int, seed: int):
+def make_models(size: int, width: int, nz: int, seed: int, device: torch.device = torch.device("cpu")):
     torch.manual_seed(seed)
-    gen, disc = DCGANGenerator(nz, size, width), DCGANDiscriminator(size, width)
+    gen, disc = DCGANGenerator(nz, size, width).to(device), DCGANDiscriminator(size, width).to(device)
     gopt = torch.optim.Adam(gen.parameters(), 2e-4, betas=(0.5, 0.999))
     dopt = torch.optim.Adam(disc.parameters(), 2e-4, betas=(0.5, 0.999))
     return gen, disc, gopt, dopt
@@ -116,12 +122,14 @@ def make_models(size: int, width: int, nz: int, seed: int):
 
 def classic_step(gen, disc, gopt, dopt, real, nz, criterion=nn.BCELoss()):
     """The pytorch/examples DCGAN step: sigmoid probabilities and BCELoss, fp32."""
+    device = next(disc.parameters()).device
+    real = real.to(device, non_blocking=True)
     b = real.shape[0]
-    ones, zeros = torch.ones(b, 1), torch.zeros(b, 1)
+    ones, zeros = torch.ones(b, 1, device=device), torch.zeros(b, 1, device=device)
     disc.zero_grad()
     d_real = criterion(disc(real), ones)
     d_real.backward()
-    fake = gen(torch.randn(b, nz, 1, 1))
+    fake = gen(torch.randn(b, nz, 1, 1, device=device))
     d_fake = criterion(disc(fake.detach()), zeros)
     d_fake.backward()
     dopt.step()
@@ -132,7 +140,7 @@ def classic_step(gen, disc, gopt, dopt, real, nz, criterion=nn.BCELoss()):
     return g_loss.item(), (d_real + d_fake).item()
 
 
-def reference_loader(folder: Path, keep: set, size: int, batch: int, workers: int):
+def reference_loader(folder: Path, keep: set, size: int, batch: int, workers: int, pin_memory: bool = False):
     """ImageFolder over the pictures (decoded every epoch), 2 workers: the classic way."""
     from torchvision import datasets, transforms
 
@@ -142,13 +150,19 @@ def reference_loader(folder: Path, keep: set, size: int, batch: int, workers: in
                              transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))])
     dataset = datasets.ImageFolder(str(root), transform=tf, is_valid_file=lambda p: Path(p).name in keep)
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch, shuffle=True, num_workers=workers,
-                                         drop_last=True, persistent_workers=workers > 0)
+                                         drop_last=True, persistent_workers=workers > 0, pin_memory=pin_memory)
     return loader, len(dataset), root
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def timed_steps(batches, step, models, nz: int, warmup: int, steps: int) -> List[float]:
     """Seconds per step (waiting for the batch included), after ``warmup`` untimed steps."""
     gen, disc, gopt, dopt = models
+    device = next(disc.parameters()).device
     times: List[float] = []
     it = iter(batches)
     tic = time.perf_counter()
@@ -161,6 +175,7 @@ def timed_steps(batches, step, models, nz: int, warmup: int, steps: int) -> List
         if isinstance(batch, (list, tuple)):
             batch = batch[0]
         step(gen, disc, gopt, dopt, batch, nz)
+        _sync(device)  # a GPU step counts when it is done, not when it is queued
         now = time.perf_counter()
         if i >= warmup:
             times.append(now - tic)
@@ -179,6 +194,8 @@ def data_only(batches, n: int) -> float:
         except StopIteration:
             it = iter(batches)
             next(it)
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()  # batches made on a GPU count when they are ready
     return (time.perf_counter() - tic) / n
 
 
@@ -196,6 +213,7 @@ def main(argv=None) -> str:
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps at the start of each round")
     parser.add_argument("--workers", type=int, default=2, help="DataLoader workers of the reference")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    parser.add_argument("--device", default="cpu", help="where both paths train: cpu (default), cuda, cuda:1, ...")
     parser.add_argument("--quick", action="store_true", help="reduced run: 6 timed steps, 2 rounds, 2 warm-up")
     parser.add_argument("--save", action="store_true", help=f"also write the table to {RESULTS}")
     args = parser.parse_args(argv)
@@ -203,6 +221,9 @@ def main(argv=None) -> str:
         args.steps, args.rounds, args.warmup = 6, 2, 2
     if args.threads:
         torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        parser.error(f"--device {args.device}: PyTorch sees no CUDA GPU here; leave --device out to time the CPU.")
 
     folder, described = find_pictures(args.data, args.images)
     files, _ = list_picture_files(folder, recursive=False)
@@ -224,12 +245,13 @@ def main(argv=None) -> str:
     assert again.from_cache
     keep = {Path(f).name for f in files} - {Path(p).name for p, _ in pets.skipped}
 
-    course_data = PetBatches(pets.images, args.batch)
-    ref_data, n_ref, ref_root = reference_loader(folder, keep, args.size, args.batch, args.workers)
+    course_data = PetBatches(pets.images, args.batch, device=device)
+    ref_data, n_ref, ref_root = reference_loader(folder, keep, args.size, args.batch, args.workers,
+                                                 pin_memory=device.type == "cuda")
     assert n_ref == len(pets), f"the two paths see different pictures: {n_ref} vs {len(pets)}"
     fast = FastTrainStep()
-    course_models = make_models(args.size, args.width, args.latent, 0)
-    ref_models = make_models(args.size, args.width, args.latent, 0)
+    course_models = make_models(args.size, args.width, args.latent, 0, device)
+    ref_models = make_models(args.size, args.width, args.latent, 0, device)
     times: Dict[str, List[float]] = {"course": [], "reference": []}
     for _ in range(args.rounds):
         times["course"] += timed_steps(course_data, fast, course_models, args.latent, args.warmup, args.steps)
@@ -243,22 +265,24 @@ def main(argv=None) -> str:
     ips = {k: args.batch / m for k, m in med.items()}
     per_epoch = len(pets) // args.batch
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
-    amp = autocast_dtype(torch.device("cpu"))
+    amp = autocast_dtype(device)
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else "the CPU"
+    amp_note = {torch.bfloat16: "bf16 autocast", torch.float16: "fp16 autocast with gradient scaling",
+                None: "fp32 (no " + ("bf16 support" if device.type == "cpu" else "autocast") + " here)"}[amp]
     lines = [
-        f"# DCGAN training throughput on the CPU ({args.size}x{args.size}, width {args.width}, batch {args.batch})",
+        f"# DCGAN training throughput on {where} ({args.size}x{args.size}, width {args.width}, batch {args.batch})",
         "",
         f"- pictures: {described}; {len(pets):,} usable, {len(pets.skipped)} skipped",
         f"- machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch "
         f"{torch.__version__}, {torch.get_num_threads()} thread(s); load average {load[0]:.1f} / {load[1]:.1f} / "
         f"{load[2]:.1f} (a busy machine slows both paths)",
-        f"- course step: {fast.settings(torch.device('cpu'))}; bf16 autocast "
-        f"{'on' if amp is torch.bfloat16 else 'off (no bf16 support: fp32)'}",
+        f"- course step: {fast.settings(device)}; {amp_note}",
         f"- timing: {args.rounds} alternating rounds x {args.steps} timed steps per path (after {args.warmup} "
         "warm-up steps); a step includes waiting for its batch",
         "",
         "| path | data | step | median s/step | images/s (median) | min s/step | max s/step | epoch (est.) |",
         "|---|---|---|---|---|---|---|---|",
-        f"| course | uint8 cache, PetBatches | logits + BCEWithLogits, bf16 autocast, channels_last | "
+        f"| course | uint8 cache, PetBatches | logits + BCEWithLogits, {amp_note}, channels_last | "
         f"{med['course']:.3f} | {ips['course']:.0f} | {min(times['course']):.3f} | {max(times['course']):.3f} | "
         f"{med['course'] * per_epoch:.1f} s |",
         f"| reference | ImageFolder, JPEG decode every epoch, {args.workers} workers | sigmoid + BCELoss, fp32 | "
@@ -278,7 +302,8 @@ def main(argv=None) -> str:
         f"| steps per epoch | {per_epoch} |",
     ]
     table = "\n".join(lines)
-    return publish(table, RESULTS, args.save)
+    results = RESULTS if device.type == "cpu" else RESULTS.with_name(f"dcgan_throughput_{device.type}.md")
+    return publish(table, results, args.save)
 
 
 if __name__ == "__main__":

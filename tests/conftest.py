@@ -1,4 +1,7 @@
-"""Shared helpers for the test suite: paths, and a throw-away nbgrader course."""
+"""Shared helpers for the test suite: paths, and a throw-away nbgrader course.
+
+nbformat is imported where it is used, so that the package tests load this file on a
+machine without the Jupyter tools (tools/gpu_check.sh runs them there)."""
 from __future__ import annotations
 
 import os
@@ -8,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Dict, List
 
-import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,6 +61,8 @@ class Course:
         return self.root / "notebooks" / assignment / f"{assignment}.ipynb"
 
     def submit(self, student: str, assignment: str, notebook: nbformat.NotebookNode) -> None:
+        import nbformat
+
         folder = self.root / "submitted" / student / assignment
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, folder / f"{assignment}.ipynb")
@@ -78,10 +82,14 @@ class Course:
             }
 
     def autograded(self, assignment: str, student: str) -> nbformat.NotebookNode:
+        import nbformat
+
         return nbformat.read(self.root / "autograded" / student / assignment / f"{assignment}.ipynb", as_version=4)
 
 
 def read_notebook(path: Path) -> nbformat.NotebookNode:
+    import nbformat
+
     return nbformat.read(path, as_version=4)
 
 

@@ -46,12 +46,15 @@ D_BUGGY = [
     ("mean_and_sum_mixed", lambda r, f: -torch.log(r.clamp(min=EPS)).mean() - torch.log((1 - f).clamp(min=EPS)).sum(),
      "wrong_discriminator_loss"),
     ("constant_added", lambda r, f: 1 + reference.discriminator_loss(r, f), "wrong_discriminator_loss"),
-    ("not_averaged", lambda r, f: -torch.log(r.clamp(min=EPS)) - torch.log((1 - f).clamp(min=EPS)), "loss_not_scalar"),
+    ("not_averaged", lambda r, f: -torch.log(r.clamp(min=EPS)) - torch.log((1 - f).clamp(min=EPS)), "not_scalar"),
     ("item", lambda r, f: reference.discriminator_loss(r, f).item(), "returns_wrong_type"),
-    ("detached", lambda r, f: reference.discriminator_loss(r, f).detach(), "loss_not_differentiable"),
+    ("detached", lambda r, f: reference.discriminator_loss(r, f).detach(), "not_differentiable"),
     ("numpy", lambda r, f: float(np.mean(-np.log(r.detach().numpy()) - np.log(1 - f.detach().numpy()))), "returns_wrong_type"),
     ("two_values", lambda r, f: (-torch.log(r).mean(), -torch.log(1 - f).mean()), "returns_wrong_type"),
-    ("stub", lambda r, f: (_ for _ in ()).throw(NotImplementedError()), "raised"),
+    # BCEWithLogitsLoss on the sigmoid's outputs: https://github.com/NVIDIA-Merlin/models/pull/1175
+    ("bce_with_logits", lambda r, f: F.binary_cross_entropy_with_logits(r, torch.ones_like(r))
+     + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f)), "sigmoid_applied_twice"),
+    ("stub", lambda r, f: (_ for _ in ()).throw(NotImplementedError()), "not_implemented"),
 ]
 
 
@@ -95,10 +98,11 @@ G_BUGGY = [
     ("log_of_mean", lambda f: -torch.log(f.mean()), "wrong_generator_loss"),
     ("least_squares", lambda f: ((f - 1) ** 2).mean(), "wrong_generator_loss"),
     ("plain_log", lambda f: -torch.log(f).mean(), "not_finite_at_saturation"),
-    ("not_averaged", lambda f: -torch.log(f.clamp(min=EPS)), "loss_not_scalar"),
+    ("not_averaged", lambda f: -torch.log(f.clamp(min=EPS)), "not_scalar"),
     ("item", lambda f: reference.generator_loss(f).item(), "returns_wrong_type"),
-    ("no_grad", lambda f: torch.tensor(reference.generator_loss(f).item()), "loss_not_differentiable"),
-    ("stub", lambda f: (_ for _ in ()).throw(NotImplementedError()), "raised"),
+    ("no_grad", lambda f: torch.tensor(reference.generator_loss(f).item()), "not_differentiable"),
+    ("stub", lambda f: (_ for _ in ()).throw(NotImplementedError()), "not_implemented"),
+    ("bce_with_logits", lambda f: nn.BCEWithLogitsLoss()(f, torch.ones_like(f)), "sigmoid_applied_twice"),
 ]
 
 
@@ -147,8 +151,11 @@ M_BUGGY = [
     ("gen_uses_hinge", _margin(gen=lambda f: torch.relu(1.0 - f).mean()), "wrong_generator_loss"),
     ("gen_uses_real", lambda r, f, m: (r.mean() + torch.relu(m - f).mean(), r.mean()), "wrong_generator_loss"),
     ("one_value", lambda r, f, m: r.mean() + torch.relu(m - f).mean() + f.mean(), "returns_wrong_type"),
-    ("not_averaged", lambda r, f, m: (r + torch.relu(m - f), f.mean()), "loss_not_scalar"),
-    ("stub", lambda r, f, m: (_ for _ in ()).throw(NotImplementedError()), "raised"),
+    ("not_averaged", lambda r, f, m: (r + torch.relu(m - f), f.mean()), "not_scalar"),
+    ("stub", lambda r, f, m: (_ for _ in ()).throw(NotImplementedError()), "not_implemented"),
+    ("hinge_after_mean", _margin(hinge=lambda m, f: torch.relu(m - f.mean())), "wrong_cost_loss"),
+    ("fake_term_detached", _margin(hinge=lambda m, f: torch.relu(m - f.detach()).mean()), "wrong_cost_loss"),
+    ("real_term_detached", _margin(cost_real=lambda r: r.detach().mean()), "wrong_cost_loss"),
 ]
 
 
@@ -162,6 +169,19 @@ def test_correct_margin_losses_pass(fn):
 def test_buggy_margin_losses_fail(fn, code):
     report = check_margin_losses(fn)
     assert code in report.codes, str(report)
+
+
+def test_loss_messages_name_the_issue_11_patterns():
+    """Each message names the bug, not a generic "is not the formula"."""
+    named = {name: fn for name, fn, _ in M_BUGGY}
+    assert "hinge after the mean" in str(check_margin_losses(named["hinge_after_mean"]))
+    assert "fake term max(0, margin - C(G(z)))" in str(check_margin_losses(named["fake_term_detached"]))
+    assert "detached" in str(check_margin_losses(named["real_term_detached"]))
+    d_named = {name: fn for name, fn, _ in D_BUGGY}
+    assert "already ends in a sigmoid" in str(check_discriminator_loss(d_named["bce_with_logits"]))
+    assert "least-squares" in str(check_discriminator_loss(d_named["least_squares"]))
+    g_named = {name: fn for name, fn, _ in G_BUGGY}
+    assert "log taken after the mean" in str(check_generator_loss(g_named["log_of_mean"]))
 
 
 @pytest.mark.parametrize("check, twin", [

@@ -226,7 +226,57 @@ def ok_zero_both_at_start_d_first(gen, disc, gen_optim, disc_optim, real_batch, 
     return g_loss.item(), d_loss.item()
 
 
+def ok_generator_twice(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """Two generator updates per call, each on fresh fakes: accepted (the warning extra_steps)."""
+    d = _d_phase_ok(gen, disc, disc_optim, real_batch, latent_dim)
+    for _ in range(2):
+        gen_optim.zero_grad()
+        g = nlog(disc(gen(noise(gen, real_batch.shape[0], latent_dim, real_batch.device)))).mean()
+        g.backward()
+        gen_optim.step()
+    return g.item(), d.item()
+
+
+def ok_float_returns(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """Returns float(loss) instead of loss.item() (PyTorch warns; the check reports the warning)."""
+    d = _d_phase_ok(gen, disc, disc_optim, real_batch, latent_dim)
+    gen_optim.zero_grad()
+    pg = disc(gen(noise(gen, real_batch.shape[0], latent_dim, real_batch.device)))
+    g = _bce(pg, torch.ones_like(pg))
+    g.backward()
+    gen_optim.step()
+    return float(g), float(d)
+
+
+def ok_one_sided_label_smoothing(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """Real target 0.9 for the discriminator only (Salimans et al. 2016): the warning label_smoothing."""
+    disc_optim.zero_grad()
+    fake = gen(noise(gen, real_batch.shape[0], latent_dim, real_batch.device))
+    pr, pf = disc(real_batch), disc(fake.detach())
+    d = _bce(pr, torch.full_like(pr, 0.9)) + _bce(pf, torch.zeros_like(pf))
+    d.backward()
+    disc_optim.step()
+    gen_optim.zero_grad()
+    pg = disc(fake)
+    g = _bce(pg, torch.ones_like(pg))
+    g.backward()
+    gen_optim.step()
+    return g.item(), d.item()
+
+
+def _d_phase_ok(gen, disc, disc_optim, real_batch, latent_dim):
+    disc_optim.zero_grad()
+    fake = gen(noise(gen, real_batch.shape[0], latent_dim, real_batch.device)).detach()
+    d = (nlog(disc(real_batch).clamp(min=1e-7)) + nlog((1 - disc(fake)).clamp(min=1e-7))).mean()
+    d.backward()
+    disc_optim.step()
+    return d
+
+
 CORRECT = [
+    ok_generator_twice,
+    ok_float_returns,
+    ok_one_sided_label_smoothing,
     ok_zero_both_at_start_d_first,
     ok_source_g_first,
     ok_d_first_functional_bce,
@@ -578,7 +628,184 @@ def bug_target_shape(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
     return 0.0, d.item()
 
 
+# ---------------------------------------------------------------------------- loops from real threads
+# (more, as whole answer cells, in tests/corpus/train_step.py)
+
+
+def bug_adversarial_term_detached(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """pix2pix-style G loss whose adversarial term is detached; only the L1 term trains G.
+
+    Seen in https://github.com/ooples/AiDotNet/issues/2155 (the D forward of G's loss runs without gradient).
+    """
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim)
+    gen_optim.zero_grad()
+    fake = gen(noise(gen, real_batch.shape[0], latent_dim, real_batch.device))
+    pred = disc(fake).detach()
+    g = _bce(pred, torch.ones_like(pred)) + 100 * F.l1_loss(fake, real_batch)
+    g.backward()
+    gen_optim.step()
+    return g.item(), d.item()
+
+
+def bug_d_steps_one_zero_grad(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """k discriminator steps after one zero_grad: https://github.com/ajbrock/BigGAN-PyTorch/issues/25"""
+    disc_optim.zero_grad()
+    for _ in range(2):
+        fake = gen(noise(gen, real_batch.shape[0], latent_dim, real_batch.device)).detach()
+        d = (nlog(disc(real_batch)) + nlog(1 - disc(fake))).mean()
+        d.backward()
+        disc_optim.step()
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+    return g.item(), d.item()
+
+
+def bug_g_steps_one_zero_grad(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """Two generator steps after one zero_grad: the second steps with both batches' gradients."""
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim)
+    gen_optim.zero_grad()
+    for _ in range(2):
+        g = nlog(disc(gen(noise(gen, real_batch.shape[0], latent_dim, real_batch.device)))).mean()
+        g.backward()
+        gen_optim.step()
+    return g.item(), d.item()
+
+
+def bug_step_before_backward_d_first(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """optimizer.step() before loss.backward() in both turns, D first.
+
+    https://github.com/MyeongJin-Kim/Learning-Texture-Invariant-Representation/issues/10
+    """
+    b = real_batch.shape[0]
+    disc_optim.zero_grad()
+    fake = gen(noise(gen, b, latent_dim, real_batch.device))
+    d = (nlog(disc(real_batch)) + nlog(1 - disc(fake.detach()))).mean()
+    disc_optim.step()
+    d.backward()
+    gen_optim.zero_grad()
+    g = nlog(disc(fake)).mean()
+    gen_optim.step()
+    g.backward()
+    return g.item(), d.item()
+
+
+def bug_step_before_backward_g_first(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """The same with the generator's turn first (once reported as "the optimizers are swapped")."""
+    b = real_batch.shape[0]
+    gen_optim.zero_grad()
+    g = nlog(disc(gen(noise(gen, b, latent_dim, real_batch.device)))).mean()
+    gen_optim.step()
+    g.backward()
+    disc_optim.zero_grad()
+    fake = gen(noise(gen, b, latent_dim, real_batch.device)).detach()
+    d = (nlog(disc(real_batch)) + nlog(1 - disc(fake))).mean()
+    disc_optim.step()
+    d.backward()
+    return g.item(), d.item()
+
+
+def bug_combined_backward(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """(d_loss + g_loss).backward(), then both steps (the fakes are detached for D's term)."""
+    gen_optim.zero_grad()
+    disc_optim.zero_grad()
+    fake = gen(noise(gen, real_batch.shape[0], latent_dim, real_batch.device))
+    d = (nlog(disc(real_batch)) + nlog(1 - disc(fake.detach()))).mean()
+    g = nlog(disc(fake)).mean()
+    (d + g).backward()
+    disc_optim.step()
+    gen_optim.step()
+    return g.item(), d.item()
+
+
+def bug_combined_backward_one_score(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """One disc(fake) used by both losses and one backward for both."""
+    gen_optim.zero_grad()
+    disc_optim.zero_grad()
+    fake = gen(noise(gen, real_batch.shape[0], latent_dim, real_batch.device))
+    pr, pf = disc(real_batch), disc(fake)
+    d = _bce(pr, torch.ones_like(pr)) + _bce(pf, torch.zeros_like(pf))
+    g = _bce(pf, torch.ones_like(pf))
+    (d + g).backward()
+    disc_optim.step()
+    gen_optim.step()
+    return g.item(), d.item()
+
+
+def bug_second_g_step_on_old_fake(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """Two G steps on one fake painted before the first: https://github.com/tamarott/SinGAN/issues/148"""
+    fake = gen(noise(gen, real_batch.shape[0], latent_dim, real_batch.device))
+    disc_optim.zero_grad()
+    d = (nlog(disc(real_batch)) + nlog(1 - disc(fake.detach()))).mean()
+    d.backward()
+    disc_optim.step()
+    for _ in range(2):
+        gen_optim.zero_grad()
+        g = nlog(disc(fake)).mean()
+        g.backward(retain_graph=True)
+        gen_optim.step()
+    return g.item(), d.item()
+
+
+def bug_lsgan_no_zero_grad(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """Least-squares losses and no zero_grad: https://github.com/Adversarial-Deep-Learning/code-soup/issues/69"""
+    fake = gen(noise(gen, real_batch.shape[0], latent_dim, real_batch.device))
+    d = 0.5 * (((disc(real_batch) - 1) ** 2).mean() + (disc(fake.detach()) ** 2).mean())
+    d.backward()
+    disc_optim.step()
+    gen_optim.zero_grad()
+    g = 0.5 * ((disc(fake) - 1) ** 2).mean()
+    g.backward()
+    gen_optim.step()
+    return g.item(), d.item()
+
+
+def bug_wgan_no_disc_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """Wasserstein losses, disc_optim.step() missing: https://github.com/zhaoyuzhi/deepfillv2/issues/6"""
+    fake = gen(noise(gen, real_batch.shape[0], latent_dim, real_batch.device))
+    disc_optim.zero_grad()
+    d = disc(fake.detach()).mean() - disc(real_batch).mean()
+    d.backward()
+    gen_optim.zero_grad()
+    g = -disc(fake).mean()
+    g.backward()
+    gen_optim.step()
+    return g.item(), d.item()
+
+
+def bug_hinge_gen_optim_for_disc(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """Hinge losses; D's turn steps gen_optim: https://github.com/Lornatang/SRGAN-PyTorch/issues/85"""
+    gen_optim.zero_grad()
+    fake = gen(noise(gen, real_batch.shape[0], latent_dim, real_batch.device))
+    disc_optim.zero_grad()
+    d = torch.relu(1 - disc(real_batch)).mean() + torch.relu(1 + disc(fake.detach())).mean()
+    d.backward()
+    gen_optim.step()
+    g = -disc(fake).mean()
+    g.backward()
+    gen_optim.step()
+    return g.item(), d.item()
+
+
+def bug_generator_target_half(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """A generator target of 0.5: too far from 1 to be label smoothing."""
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim)
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim,
+                 loss=lambda pf: _bce(pf, torch.full_like(pf, 0.5)))
+    return g.item(), d.item()
+
+
 BUGGY = [
+    (bug_adversarial_term_detached, "no_adversarial_gradient"),
+    (bug_d_steps_one_zero_grad, "stale_gradients"),
+    (bug_g_steps_one_zero_grad, "stale_gradients"),
+    (bug_step_before_backward_d_first, "step_before_backward"),
+    (bug_step_before_backward_g_first, "step_before_backward"),
+    (bug_combined_backward, "combined_backward"),
+    (bug_combined_backward_one_score, "combined_backward"),
+    (bug_second_g_step_on_old_fake, "raised"),
+    (bug_lsgan_no_zero_grad, "non_course_loss"),
+    (bug_wgan_no_disc_step, "non_course_loss"),
+    (bug_hinge_gen_optim_for_disc, "discriminator_not_updated"),
+    (bug_generator_target_half, "wrong_generator_loss"),
     (bug_zero_both_at_start_g_first, "disc_updated_by_generator_loss"),
     (bug_target_shape, "raised"),
     (bug_no_disc_zero_after_g, "disc_updated_by_generator_loss"),
@@ -604,13 +831,13 @@ BUGGY = [
     (bug_frozen_forever, "discriminator_not_updated"),
     (bug_returns_tensors, "returns_wrong_type"),
     (bug_returns_nothing, "returns_wrong_type"),
-    (bug_returns_swapped, "returned_losses_swapped"),
-    (bug_not_written, "raised"),
+    (bug_returns_swapped, "outputs_swapped"),
+    (bug_not_written, "not_implemented"),
     (bug_double_sigmoid, "sigmoid_applied_twice"),
     (bug_new_optimizer_inside, "params_changed_outside_optimizer"),
     (bug_uses_globals, "ignored_arguments"),
     (bug_reuse_output_after_disc_step, "raised"),
-    (bug_loss_not_scalar, "loss_not_scalar"),
+    (bug_loss_not_scalar, "not_scalar"),
 ]
 
 
@@ -721,6 +948,11 @@ NET_BUGS = [
     (bug_detach_in_g_phase, "generator_not_updated"),
     (bug_optimizers_swapped, "optimizers_swapped"),
     (bug_returns_tensors, "returns_wrong_type"),
+    (bug_d_steps_one_zero_grad, "stale_gradients"),
+    (bug_step_before_backward_g_first, "step_before_backward"),
+    (bug_combined_backward, "combined_backward"),
+    (bug_lsgan_no_zero_grad, "non_course_loss"),
+    (bug_wgan_no_disc_step, "non_course_loss"),
 ]
 
 
@@ -812,7 +1044,7 @@ def test_bad_arguments_raise_clear_errors():
 def test_shape_mismatch_between_generator_and_real_batch():
     nets = dense_pair()
     report = check_train_step(ok_source_g_first, batch=torch.rand(8, 7), **nets)
-    assert "shape_mismatch" in report.codes
+    assert "wrong_output_shape" in report.codes
 
 
 def test_torch_autograd_backward_is_restored():
@@ -940,3 +1172,148 @@ def test_label_smoothing_is_a_warning_not_a_failure():
 def test_shape_hint_for_bce_targets():
     report = check_train_step(bug_target_shape)
     assert "same shape" in report.problems[0].message
+
+
+# ============================================================================ the issue-11 patterns: codes and messages
+
+
+def _codes_and_text(step, **nets):
+    report = check_train_step(step, **nets)
+    return report.codes, str(report)
+
+
+def test_structural_bugs_come_before_another_gans_loss_said_once():
+    codes, text = _codes_and_text(bug_lsgan_no_zero_grad)
+    assert codes.index("stale_gradients") < codes.index("non_course_loss"), text
+    assert "least-squares" in text and "wrong_generator_loss" not in codes and "wrong_discriminator_loss" not in codes
+    codes, text = _codes_and_text(bug_wgan_no_disc_step)
+    assert codes == ["discriminator_not_updated", "non_course_loss"], text
+    codes, text = _codes_and_text(bug_hinge_gen_optim_for_disc)
+    assert codes.index("discriminator_not_updated") < codes.index("non_course_loss"), text
+    assert "`gen_optim.step()` ran right after the discriminator's loss" in text
+
+
+def test_order_and_combined_backward_messages_name_the_cause():
+    for step in (bug_step_before_backward_d_first, bug_step_before_backward_g_first):
+        codes, text = _codes_and_text(step)
+        assert codes == ["step_before_backward"], text
+        assert "`zero_grad()`, then `backward()`, then `step()`" in text
+    codes, text = _codes_and_text(bug_combined_backward)
+    assert codes == ["combined_backward"] and "not detached" not in text, text
+    codes, text = _codes_and_text(bug_d_steps_one_zero_grad)
+    assert codes == ["stale_gradients"] and "one `zero_grad()` before several updates" in text, text
+
+
+def test_a_second_generator_step_on_old_fakes_says_to_paint_them_again():
+    codes, text = _codes_and_text(bug_second_g_step_on_old_fake)
+    assert codes == ["raised"] and "Paint the fakes again after each generator step" in text, text
+    codes, text = _codes_and_text(bug_reuse_output_after_disc_step)  # the discriminator's weights changed
+    assert "`disc_optim.step()`" in text and "Paint the fakes" not in text, text
+
+
+def test_adversarial_term_without_gradient_fails_on_every_network():
+    for nets in NETS:
+        codes, text = _codes_and_text(bug_adversarial_term_detached, **NETS[nets]())
+        assert codes == ["no_adversarial_gradient"], text
+
+
+class DenseLogitD(nn.Module):
+    """A dense discriminator with no sigmoid: raw scores (B, 1)."""
+
+    def __init__(self, inp=5):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(inp, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def _logit_pair():
+    torch.manual_seed(0)
+    return dict(gen=DenseG(), disc=DenseLogitD(), latent_dim=4)
+
+
+def _with_logits(g_loss):
+    crit = nn.BCEWithLogitsLoss()
+
+    def step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+        d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim,
+                     loss=lambda sr, sf: crit(sr, torch.ones_like(sr)) + crit(sf, torch.zeros_like(sf)))
+        g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim, loss=g_loss)
+        return g.item(), d.item()
+
+    return step
+
+
+def test_raw_score_discriminators_get_messages_for_logits():
+    crit = nn.BCEWithLogitsLoss()
+    ok = check_train_step(_with_logits(lambda s: crit(s, torch.ones_like(s))), **_logit_pair())
+    assert ok.passed and not ok.warnings, str(ok)
+    for g_loss, code in [(lambda s: -F.softplus(s).mean(), "saturating_generator_loss"),   # log(1 - sigmoid(s))
+                         (lambda s: crit(s, torch.zeros_like(s)), "wrong_generator_loss")]:
+        report = check_train_step(_with_logits(g_loss), **_logit_pair())
+        assert report.codes == [code], str(report)
+        assert "BCEWithLogitsLoss" in str(report) and "torch.log(disc(fake))" not in str(report)
+    # a step written for raw scores whose generator loss fits nothing (the log of the mean): still a wrong loss
+    report = check_train_step(_with_logits(lambda s: -torch.log(torch.sigmoid(s).mean())), **_logit_pair())
+    assert report.codes == ["wrong_generator_loss"] and not report.warnings, str(report)
+
+
+def test_a_discriminator_without_its_sigmoid_is_blamed_once_not_the_step():
+    """Notebook 04: the student's discriminator lost its sigmoid; the step is right for probabilities."""
+    for step in (ok_source_g_first, ok_d_first_functional_bce):
+        report = check_train_step(step, **_logit_pair())
+        assert report.passed, str(report)
+        assert [w.code for w in report.warnings] == ["missing_sigmoid"], str(report)
+    report = check_train_step(bug_saturating, **_logit_pair())
+    assert report.codes == ["saturating_generator_loss"], str(report)
+    assert "missing_sigmoid" in [w.code for w in report.warnings]
+    lsgan = check_train_step(bug_lsgan_no_zero_grad, **_logit_pair())  # least squares on raw scores: no sigmoid needed
+    assert "non_course_loss" in lsgan.codes and "missing_sigmoid" not in [w.code for w in lsgan.warnings], str(lsgan)
+
+
+def test_soft_targets_policy():
+    """Within 0.3 of the hard target: a warning (one-sided smoothing advised); further away: a wrong loss."""
+    report = check_train_step(ok_one_sided_label_smoothing)
+    assert report.passed and [w.code for w in report.warnings] == ["label_smoothing"], str(report)
+    assert "one-sided" not in str(report)
+
+    def smooth_everything(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+        d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim,
+                     loss=lambda pr, pf: _bce(pr, torch.full_like(pr, 0.9)) + _bce(pf, torch.full_like(pf, 0.1)))
+        g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim,
+                     loss=lambda pf: _bce(pf, torch.full_like(pf, 0.9)))
+        return g.item(), d.item()
+
+    report = check_train_step(smooth_everything)
+    assert report.passed, str(report)
+    assert "one-sided label smoothing" in str(report) and "generator's fakes get 0.90" in str(report)
+    report = check_train_step(bug_generator_target_half)
+    assert report.codes == ["wrong_generator_loss"] and "target 0.50" in str(report), str(report)
+
+
+def test_several_generator_updates_per_call_are_a_warning():
+    report = check_train_step(ok_generator_twice)
+    assert report.passed and [w.code for w in report.warnings] == ["extra_steps"], str(report)
+
+
+# ============================================================================ the submission corpus, at check level
+
+from corpus.train_step import SUBMISSIONS  # noqa: E402  (tests/ is on the import path)
+
+
+def _student_step(source: str):
+    namespace = {"torch": torch, "nn": nn}  # what notebooks 03, 04 and 05 import before the answer cell
+    exec(compile(source, "<answer cell>", "exec"), namespace)
+    return namespace["train_step"]
+
+
+@pytest.mark.parametrize("nets", ["probe", "dense_bn"])
+@pytest.mark.parametrize("sub", SUBMISSIONS, ids=lambda s: s.name)
+def test_corpus_submissions_at_check_level(sub, nets):
+    report = check_train_step(_student_step(sub.cells["train_step"]), **NETS[nets]())
+    if sub.correct:
+        assert report.passed, f"{sub.name} ({sub.origin}): {report}"
+    else:
+        missing = [m for m in sub.mentions if m not in str(report)]
+        assert not report.passed and not missing, f"{sub.name}: {missing} not in {report}"

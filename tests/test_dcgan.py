@@ -197,9 +197,9 @@ def _gen_shared(i, o, first=False):
 
 BUGGY_GEN = {  # name: (block factory, expected problem code)
     "stub": (_gen_stub, "not_implemented"),
-    "raises": (_gen_raises, "error"),
+    "raises": (_gen_raises, "raised"),
     "no_first_keyword": (lambda i, o: student_generator_block(i, o), "signature"),
-    "returns_list": (lambda i, o, first=False: [_gen_conv(i, o, first), nn.BatchNorm2d(o), nn.ReLU()], "not_module"),
+    "returns_list": (lambda i, o, first=False: [_gen_conv(i, o, first), nn.BatchNorm2d(o), nn.ReLU()], "not_a_module"),
     "conv_bias": (lambda i, o, first=False: nn.Sequential(
         nn.ConvTranspose2d(i, o, 4, 1 if first else 2, 0 if first else 1), nn.BatchNorm2d(o), nn.ReLU()), "conv_bias"),
     "no_batch_norm": (lambda i, o, first=False: nn.Sequential(_gen_conv(i, o, first), nn.ReLU()),
@@ -225,6 +225,8 @@ BUGGY_GEN = {  # name: (block factory, expected problem code)
         nn.Upsample(scale_factor=4 if first else 2), nn.Conv2d(i, o, 3, 1, 1, bias=False), nn.BatchNorm2d(o),
         nn.ReLU()), "not_transposed"),
     "shared_layers": (_gen_shared, "shared_layers"),
+    "batch_norm_of_in_channels": (lambda i, o, first=False: nn.Sequential(_gen_conv(i, o, first), nn.BatchNorm2d(i),
+                                                                          nn.ReLU()), "raised"),
 }
 
 
@@ -256,10 +258,27 @@ BUGGY_DISC = {
     "act_before_bn": (lambda i, o, batch_norm=True: nn.Sequential(
         nn.Conv2d(i, o, 4, 2, 1, bias=False), nn.LeakyReLU(0.2), *([nn.BatchNorm2d(o)] if batch_norm else [])),
         "order"),
-    "returns_tensor_fn": (lambda i, o, batch_norm=True: torch.relu, "not_module"),
+    "returns_tensor_fn": (lambda i, o, batch_norm=True: torch.relu, "not_a_module"),
     "shared_layers": (lambda i, o, batch_norm=True: _SHARED_D if (i, o) == (4, 6) else student_discriminator_block(
         i, o, batch_norm), "shared_layers"),
+    # downsampling with a pooling layer after a size-keeping convolution (kernel 3): the pooling is the bug
+    "max_pool": (lambda i, o, batch_norm=True: nn.Sequential(
+        nn.Conv2d(i, o, 3, 1, 1, bias=False), *([nn.BatchNorm2d(o)] if batch_norm else []), nn.LeakyReLU(0.2),
+        nn.MaxPool2d(2)), "pooling"),
+    "batch_norm_of_in_channels": (lambda i, o, batch_norm=True: _disc_layers(i, o, False, nn.Sequential(
+        *([nn.BatchNorm2d(i)] if batch_norm else []), nn.LeakyReLU(0.2))), "raised"),
 }
+
+
+def test_the_failing_layer_is_named():
+    """A layer that does not fit its input is named, not blamed on the block's first layer."""
+    report = check_discriminator_block(BUGGY_DISC["batch_norm_of_in_channels"][0])
+    assert "BatchNorm2d(4) receives 6 channels" in str(report), str(report)
+    assert "first layer must take" not in str(report)
+    report = check_generator_block(BUGGY_GEN["batch_norm_of_in_channels"][0])
+    assert "BatchNorm2d(5) receives 3 channels" in str(report), str(report)
+    report = check_discriminator_block(BUGGY_DISC["max_pool"][0])
+    assert "MaxPool2d" in str(report) and "kernel_size=(3, 3)" not in str(report), str(report)
 
 
 @pytest.mark.parametrize("name", sorted(BUGGY_GEN))
@@ -302,10 +321,10 @@ def test_pair_check_catches_wrong_ranges():
     gen.net[-1] = nn.Identity()  # no tanh: outputs leave [-1, 1] for large noise
     gen.net[-2].weight.data.mul_(500)
     report = check_dcgan_pair(gen, disc, latent_dim=8, image_size=16)
-    assert "gen_range" in report.codes
+    assert "output_out_of_range" in report.codes
     _, disc2 = make_dcgan(8, 16, 2, seed=0)
     report = check_dcgan_pair(make_dcgan(8, 16, 2, seed=0)[0], disc2.features, 8, 16)
-    assert "disc_shape" in report.codes
+    assert "wrong_output_shape" in report.codes
 
 
 # ----------------------------------------------------------------------------- the fast step

@@ -20,7 +20,7 @@ def test_a_stub_or_a_wrong_version_falls_back_and_says_why(capsys):
 
     assert yours_or_reference(generator_loss, losses.generator_loss, check_generator_loss) is losses.generator_loss
     out = capsys.readouterr().out
-    assert "aml_gan.losses.generator_loss" in out and "(raised)" in out
+    assert "aml_gan.losses.generator_loss" in out and "(not_implemented)" in out
 
     def wrong_sign(d_fake):  # runs without error, but its check fails: still the reference
         return torch.log(d_fake.clamp(min=1e-7)).mean()

@@ -15,6 +15,8 @@ import pytest
 
 from conftest import Course, nbgrader_meta
 
+pytestmark = pytest.mark.grading
+
 ASSIGNMENT = "00_fixture"
 HIDDEN_MARK = "secret_hidden_check_7731"
 

@@ -359,12 +359,12 @@ BUGGY_GENERATORS = {
     "rounded output": (_gen(lambda self, z: torch.round(torch.tanh(self.net(z)) * 4) / 4), "not_differentiable"),
     "hard-coded batch size": (_gen(lambda self, z: torch.tanh(self.net(z)).view(64, 5)), "raised"),
     "hard-coded latent size": (lambda d: seq(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 5), nn.Tanh()), "raised"),
-    "stub": (_Stub, "raised"),
+    "stub": (_Stub, "not_implemented"),
     "forgot super().__init__()": (_NoSuper, "raised"),
     "returns a function": (lambda d: (lambda z: z), "not_a_module"),
     "no parameters": (_NoParams, "no_parameters"),
-    "NaN output": (_gen(lambda self, z: torch.tanh(self.net(z)) * float("nan")), "output_not_finite"),
-    "returns a tuple": (_gen(lambda self, z: (torch.tanh(self.net(z)), z)), "wrong_output_type"),
+    "NaN output": (_gen(lambda self, z: torch.tanh(self.net(z)) * float("nan")), "not_finite"),
+    "returns a tuple": (_gen(lambda self, z: (torch.tanh(self.net(z)), z)), "returns_wrong_type"),
 }
 
 
@@ -446,9 +446,9 @@ BUGGY_DISCRIMINATORS = {
     "ignores its input": (
         _disc(lambda self, x: torch.sigmoid(self.net[2].bias).expand(x.shape[0], 1)), "ignores_input"),
     "expects four numbers": (_disc(lambda self, x: torch.sigmoid(self.net(x)), in_dim=4), "raised"),
-    "stub": (_Stub, "raised"),
-    "returns a float": (_disc(lambda self, x: float(torch.sigmoid(self.net(x)).mean().detach())), "wrong_output_type"),
-    "NaN output": (_disc(lambda self, x: torch.sigmoid(self.net(x)) * float("nan")), "output_not_finite"),
+    "stub": (_Stub, "not_implemented"),
+    "returns a float": (_disc(lambda self, x: float(torch.sigmoid(self.net(x)).mean().detach())), "returns_wrong_type"),
+    "NaN output": (_disc(lambda self, x: torch.sigmoid(self.net(x)) * float("nan")), "not_finite"),
     "no parameters": (lambda: nn.Sigmoid(), "no_parameters"),
     "not a module": (lambda: "discriminator", "not_a_module"),
 }
@@ -516,8 +516,8 @@ def _raises(*args):
     raise NotImplementedError()
 
 
-def _returns_none(*args):
-    return None
+def _returns_none(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    _bce_step()(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)  # trains, but forgets the return
 
 
 def _nan_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
@@ -561,8 +561,9 @@ def test_grading_settings_match_the_notebook_and_the_benchmark():
 
 
 def test_training_check_with_measurements_reports_the_closest_one():
-    report = check_sequence_gan_training(MyGenerator, MyDiscriminator, _bce_step(sign=-1.0), latent_dim=L, seed=7,
-                                         steps=300, eval_every=100, min_validity=0.5, min_coverage=0.6)
+    # a correct step with bounds it cannot reach in 300 steps: the check reports its closest measurement
+    report = check_sequence_gan_training(MyGenerator, MyDiscriminator, _bce_step(), latent_dim=L, seed=7,
+                                         steps=300, eval_every=100, min_validity=0.999, min_coverage=0.999)
     assert not report.passed and report.metrics["steps_run"] == 300
     assert report.metrics["measured_at"] in (100, 200, 300)
     assert "never reached both bounds" in report.problems[0].message
@@ -585,12 +586,13 @@ def test_training_check_accepts_correct_steps(name, step):
 @pytest.mark.parametrize(
     "name, step, code, steps",
     [
-        ("raises", _raises, "raised", 600),
-        ("returns nothing", _returns_none, "bad_return", 600),
+        ("raises", _raises, "not_implemented", 600),
+        ("returns nothing", _returns_none, "returns_wrong_type", 600),
         ("NaN loss", _nan_step, "not_finite", 600),
-        ("never calls the generator", _d_only, "generator_not_called", 50),
+        # the step's own check runs before training: what it finds is named before any training
+        ("never calls the generator", _d_only, "ignored_arguments", 50),
         ("never steps the generator", _bce_step(update_gen=False), "generator_not_updated", 50),
-        ("generator loss with the wrong sign", _bce_step(sign=-1.0), "low_validity", 300),
+        ("generator loss with the wrong sign", _bce_step(sign=-1.0), "wrong_generator_loss", 300),
         ("torch.rand noise: collapses", _bce_step(noise=torch.rand), "low_coverage", 300),
     ],
 )
@@ -607,6 +609,13 @@ def test_training_check_can_require_standard_normal_noise():
     assert report.metrics["steps_run"] == 10  # found at once, not after the whole budget
 
 
+def test_training_check_bounds_validity():
+    """A correct step trained too briefly for the bound: the run's own result fails it."""
+    report = check_sequence_gan_training(MyGenerator, MyDiscriminator, _bce_step(), latent_dim=L, steps=5, seed=7,
+                                         min_validity=0.99, min_coverage=None)
+    assert report.codes == ["low_validity"], str(report)
+
+
 def test_training_check_warns_about_uniform_noise():
     report = check_sequence_gan_training(MyGenerator, MyDiscriminator, _bce_step(noise=torch.rand),
                                          latent_dim=L, steps=100, seed=7, min_validity=None, min_coverage=None)
@@ -620,7 +629,7 @@ def test_training_check_reports_network_problems_first():
                                          latent_dim=L, steps=5)
     assert report.codes == ["output_one_sided"]
     report = check_sequence_gan_training(_Stub, _Stub, _raises, latent_dim=L, steps=5)
-    assert report.codes == ["raised"]
+    assert report.codes == ["not_implemented"]
 
 
 def test_training_check_is_seeded_and_restores_rng():

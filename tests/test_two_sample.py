@@ -2,7 +2,8 @@
 grading check against a catalog of correct and buggy student implementations.
 
 Every student implementation here has the notebook's signature
-``fn(real, fake, seed=0) -> float`` (held-out accuracy of a real-vs-fake classifier).
+``fn(real, fake, seed=0) -> float`` (balanced held-out accuracy of a real-vs-fake
+classifier; plain accuracy after subsampling to equal sizes is accepted too).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 import torch
 from torch import nn
 
-from aml_gan.checks import check_two_sample_test
+from aml_gan.checks import check_two_sample_basics, check_two_sample_test
 from aml_gan.metrics import gaussian_best_accuracy, two_sample_accuracy
 from student_copies import as_student
 
@@ -49,8 +50,24 @@ def correct_reference(real, fake, seed=0):
     return as_student(two_sample_accuracy)(real, fake, seed=seed, steps=100)
 
 
+def _balanced(predicted, y):
+    """Mean of the accuracy on real rows (y = 1) and on fake rows (y = 0)."""
+    hits = (predicted == y).float()
+    return 0.5 * (hits[y == 1].mean() + hits[y == 0].mean()).item()
+
+
 def correct_logistic_half_split(real, fake, seed=0):
-    """Logistic regression, 50/50 split, accuracy over all test rows."""
+    """Logistic regression, 50/50 split, balanced accuracy over the test rows."""
+    x, y = _data(real, fake)
+    g = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(len(x), generator=g)
+    train, test = perm[: len(x) // 2], perm[len(x) // 2:]
+    predict = _train_logistic(x[train], y[train], seed=seed)
+    return _balanced(predict(x[test]), y[test])
+
+
+def bug_plain_accuracy_unequal_sizes(real, fake, seed=0):
+    """Plain accuracy over all test rows: with 1000 real against 300 fake it rewards saying "real"."""
     x, y = _data(real, fake)
     g = torch.Generator().manual_seed(seed)
     perm = torch.randperm(len(x), generator=g)
@@ -60,7 +77,11 @@ def correct_logistic_half_split(real, fake, seed=0):
 
 
 def correct_mlp_80_20(real, fake, seed=0):
-    """A tiny MLP with SGD and an 80/20 split; returns a 0-d tensor (accepted)."""
+    """A tiny MLP with SGD and an 80/20 split after subsampling to equal sizes; returns a 0-d tensor (accepted)."""
+    g = torch.Generator().manual_seed(seed)
+    k = min(len(real), len(fake))
+    real = real[torch.randperm(len(real), generator=g)[:k]]
+    fake = fake[torch.randperm(len(fake), generator=g)[:k]]
     x, y = _data(real, fake)
     g = torch.Generator().manual_seed(seed)
     perm = torch.randperm(len(x), generator=g)
@@ -244,10 +265,10 @@ BUGGY = [
     (bug_crashes, "raised"),
     (bug_assumes_2d, "bad_1d_input"),
     (bug_flat_1d_as_one_sample, "bad_1d_input"),
-    (bug_returns_predictions, "not_a_number"),
-    (bug_percentage, "out_of_range"),
-    (bug_count_of_hits, "out_of_range"),
-    (bug_empty_test_set, "out_of_range"),
+    (bug_returns_predictions, "returns_wrong_type"),
+    (bug_percentage, "output_out_of_range"),
+    (bug_count_of_hits, "output_out_of_range"),
+    (bug_empty_test_set, "output_out_of_range"),
     (bug_training_accuracy, "accuracy_on_training_data"),
     (bug_nearest_centroid_on_training_rows, "accuracy_on_training_data"),
     (bug_evaluates_on_everything, "accuracy_on_training_data"),
@@ -260,6 +281,7 @@ BUGGY = [
     (bug_standardises_each_sample_separately, "shifted_not_detected"),
     (bug_no_shuffle_before_split, "constant_output"),
     (bug_mutates_inputs, "mutates_inputs"),
+    (bug_plain_accuracy_unequal_sizes, "unbalanced_not_half"),
 ]
 
 
@@ -272,7 +294,8 @@ def test_correct_implementations_pass(fn, seed):
 
 
 # Bugs whose detection rests on statistics are tried on two data seeds; the others on one.
-STATISTICAL = {"accuracy_on_training_data", "inverted_labels", "shifted_not_detected", "bad_1d_input"}
+STATISTICAL = {"accuracy_on_training_data", "inverted_labels", "shifted_not_detected", "bad_1d_input",
+               "unbalanced_not_half"}
 BUGGY_CASES = [(fn, code, seed) for fn, code in BUGGY for seed in ((0, 1) if code in STATISTICAL else (0,))]
 
 
@@ -285,6 +308,52 @@ def test_buggy_implementations_are_named(fn, code, seed):
         report.raise_for_problems()
     for problem in report.problems:  # plain words, no stack traces
         assert "Traceback" not in problem.message and len(problem.message) < 600
+
+
+# ----------------------------------------------------------------------------- the basics check
+BASICS_SETTINGS = [dict(), dict(seed=2024, n=600, dim=3, shift=3.5), dict(seed=5, n=100, dim=1)]
+
+
+@pytest.mark.parametrize("fn", CORRECT, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("settings", BASICS_SETTINGS, ids=str)
+def test_basics_pass_correct_implementations(fn, settings):
+    report = check_two_sample_basics(fn, **settings)
+    assert report.passed, str(report)
+
+
+BASICS_BUGS = [
+    (bug_stub, "not_implemented"),
+    (bug_crashes, "raised"),
+    (bug_assumes_2d, "bad_1d_input"),
+    (bug_returns_predictions, "returns_wrong_type"),
+    (bug_percentage, "output_out_of_range"),
+    (bug_inverted_labels, "inverted_labels"),
+    (bug_always_half, "shifted_not_detected"),
+    (bug_mutates_inputs, "mutates_inputs"),
+]
+
+
+@pytest.mark.parametrize("fn,code", BASICS_BUGS, ids=[f.__name__ for f, _ in BASICS_BUGS])
+@pytest.mark.parametrize("settings", BASICS_SETTINGS[:2], ids=str)
+def test_basics_name_the_bug(fn, code, settings):
+    report = check_two_sample_basics(fn, **settings)
+    assert code in report.codes, str(report)
+
+
+def test_basics_do_not_judge_what_the_full_check_judges():
+    """Training accuracy and plain accuracy on unequal sizes are the full check's business."""
+    assert check_two_sample_basics(bug_training_accuracy).passed
+    assert check_two_sample_basics(bug_plain_accuracy_unequal_sizes).passed
+
+
+@pytest.mark.parametrize("settings,words", [(dict(n=5), "n must"), (dict(dim=0), "dim must"), (dict(shift=1.0), "shift")])
+def test_basics_settings_are_validated(settings, words):
+    with pytest.raises(ValueError, match=words):
+        check_two_sample_basics(correct_nearest_centroid, **settings)
+
+
+def test_basics_refuse_the_package_metric():
+    assert check_two_sample_basics(two_sample_accuracy).codes == ["used_reference"]
 
 
 def test_matched_not_half_is_reported():

@@ -4,6 +4,7 @@ from .. import reference as _reference  # noqa: F401  (sealed below with the che
 from .two_sample import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .train_step import *  # noqa: F401,F403
+from .training_loop import *  # noqa: F401,F403
 from .sequences import *  # noqa: F401,F403
 from .dcgan import *  # noqa: F401,F403
 from .gaussian import *  # noqa: F401,F403

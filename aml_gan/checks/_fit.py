@@ -13,8 +13,13 @@ loss on one output          gradient (prob. D)   gradient (logit D, q=σ(s))
 Fitting the observed gradient against each of these with one scale names the loss:
 target 1 with a positive scale ("T1"), its negative ("N1", a sign-flipped loss),
 target 0 ("T0") and its negative ("N0", the saturating minimax generator loss).
-A mixture of T1 and T0 with positive weights is a soft label ("mix"); anything
-else is "other" (least squares, a missing log, ...).
+A mixture of T1 and T0 with positive weights is a soft label ("mix").
+
+When none of these fits, the gradient may still be that of another GAN's loss, which is
+linear in the output: ``g = a * out + b``. With ``a > 0`` it is a least-squares loss
+``(out - t)**2`` with target ``t = -b / a`` (LSGAN); with ``a = 0`` it is a loss linear in the
+output (the Wasserstein critic's, a hinge on its active rows, or a BCE loss that lost its
+log); ``Fit.other`` names it ("least_squares", "linear"). Anything else is "other".
 """
 from __future__ import annotations
 
@@ -37,6 +42,10 @@ class Fit:
     labels: Dict[str, Tuple[float, float]] = field(default_factory=dict)  # label -> (residual, scale)
     zero: bool = False
     mix: Optional[Tuple[float, float, float]] = None  # (residual, a, b): g = a*u1 + b*u0
+    other: Optional[str] = None  # "least_squares" or "linear" when no BCE label fits (see the module)
+    direction: float = 0.0  # for "linear": +1 when minimising pushes the output up, -1 down
+    target: Optional[float] = None  # for "least_squares": the target t of (out - t)**2
+    other_residual: float = float("inf")  # how well ``other`` fits (relative residual)
 
     def fits(self, label: str) -> bool:
         return label in self.labels and self.labels[label][0] < TOL
@@ -103,64 +112,34 @@ def fit_gradient(out: torch.Tensor, grad: torch.Tensor, family: str) -> Optional
         sol = torch.linalg.lstsq(basis, g.unsqueeze(1)).solution.squeeze(1)
         r = float((g - basis @ sol).norm()) / gn
         result.mix = (r, float(sol[0]), float(sol[1]))
+        other_residual = _fit_other(out.detach().double().flatten(), g, gn, result)
+        if result.other is not None and other_residual < r:
+            result.mix = None  # another GAN's loss explains the gradient better than a soft label
+            result.other_residual = other_residual
+        else:
+            result.other = None
     return result
 
 
-def exception_text(exc: BaseException, limit: int = 200) -> str:
-    """``TypeName: first line of the message`` (no stack trace), shortened."""
-    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if len(msg) > limit:
-        msg = msg[: limit - 3] + "..."
-    return f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
+def _fit_other(out: torch.Tensor, g: torch.Tensor, gn: float, result: Fit) -> float:
+    """Name a gradient that is linear in the output (least squares) or constant (a linear loss).
 
-
-def exception_hint(exc: BaseException) -> str:
-    """A hint in the course's words for the errors students meet most often."""
-    text = f"{type(exc).__name__} {exc}"
-    low = text.lower()
-    if isinstance(exc, NotImplementedError):
-        return "You have not written this yet: replace the `raise NotImplementedError()` line with your code."
-    if "nvidia" in low or ("cuda" in low and ("not compiled" in low or "driver" in low or "no cuda" in low)):
-        return (
-            "Your code asks for a GPU, but this machine has none. Never call `.cuda()` or write "
-            "`device='cuda'`: create new tensors on the device of the data, e.g. "
-            "`torch.randn(n, latent_dim, device=real_batch.device)`."
-        )
-    if "same device" in low or "device type" in low:
-        return (
-            "Tensors on different devices met. Create the noise on the device of the data: "
-            "`torch.randn(n, latent_dim, device=real_batch.device)`, and never hard-code 'cuda' or 'cpu'."
-        )
-    if "modified by an inplace operation" in low:
-        return (
-            "An optimizer's `step()` changed weights that a later `backward()` still needed: for example "
-            "`disc(fake)` computed before `disc_optim.step()` and back-propagated after it. Compute the "
-            "scores again after each update, and step each optimizer right after its own loss's backward."
-        )
-    if "backward through the graph a second time" in low:
-        return (
-            "The same graph was back-propagated twice. Give each loss its own forward pass "
-            "(a fresh `disc(...)` call), and detach the fakes for the discriminator's loss."
-        )
-    if "implicitly created only for scalar outputs" in low:
-        return "Your loss is not a single number: average it over the batch with `.mean()` before `.backward()`."
-    if "does not require grad" in low:
-        return (
-            "The loss has no gradient history. Do not call `.item()`, `.detach()` or `torch.no_grad()` "
-            "on the way from the network's output to the loss."
-        )
-    if "should be between 0 and 1" in low:
-        return (
-            "`BCELoss` needs probabilities in [0, 1]. If your discriminator outputs raw scores, use "
-            "`BCEWithLogitsLoss` (or end the discriminator with a sigmoid)."
-        )
-    if ("shapes cannot be multiplied" in low or "size mismatch" in low or "must match the size" in low
-            or "target size" in low):
-        return (
-            "A shape does not fit. Draw the noise as `(batch, latent_dim)` with `batch = real_batch.shape[0]` "
-            "(or `(batch, latent_dim, 1, 1)` for a convolutional generator), and give `BCELoss` targets "
-            "of the same shape as the scores."
-        )
-    if "positional argument" in low or "unexpected keyword" in low:
-        return "Check the function's signature: it must accept exactly the arguments the exercise lists, in that order."
-    return "Read the error above, fix that line, and run the check again."
+    Sets ``result.other`` when one fits and returns its relative residual (inf when none fits).
+    """
+    active = g != 0  # a hinge sends nothing back from the rows it has already pushed past its margin
+    if int(active.sum()) < 2:
+        return float("inf")
+    k = float(g[active].mean())
+    r = float((g[active] - k).norm()) / gn
+    if r < TOL and k != 0.0:
+        result.other, result.direction = "linear", -1.0 if k > 0 else 1.0
+        return r
+    if float(out.std()) == 0.0:
+        return float("inf")
+    basis = torch.stack([out, torch.ones_like(out)], dim=1)
+    a, b = torch.linalg.lstsq(basis, g.unsqueeze(1)).solution.squeeze(1).tolist()
+    r = float((g - basis @ torch.tensor([a, b], dtype=g.dtype)).norm()) / gn
+    if a > 0 and r < TOL:
+        result.other, result.target = "least_squares", -b / a
+        return r
+    return float("inf")

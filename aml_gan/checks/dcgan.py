@@ -23,52 +23,39 @@ from typing import Callable, List, Optional, Tuple
 import torch
 from torch import nn
 
+from .errors import exception_text, raised_problem
+from .layers import layer_mismatch, run_traced
 from .report import Report
-from .student import grading_check
+from .student import call_student, describe, grading_check
 
 _CONVS = (nn.Conv2d, nn.ConvTranspose2d)
 _NORMS = (nn.BatchNorm2d, nn.InstanceNorm2d, nn.GroupNorm, nn.LayerNorm)
+_POOLS = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveMaxPool2d, nn.AdaptiveAvgPool2d, nn.LPPool2d)
 
 
 def _build(report: Report, fn: Callable, name: str, args: tuple, kwargs: dict) -> Optional[nn.Module]:
     """Call the student's factory; record why it failed, if it did."""
     call = f"{name}({', '.join(map(repr, args))}{''.join(f', {k}={v!r}' for k, v in kwargs.items())})"
-    try:
-        block = fn(*args, **kwargs)
-    except NotImplementedError:
-        report.problem("not_implemented", f"{name} still raises NotImplementedError: replace the "
-                                          "`raise NotImplementedError()` line with your block.")
+    result = call_student(fn, *args, **kwargs)
+    if not result.ok:
+        report.problem(*raised_problem(result.error, call, fn=fn,
+                                       generic="Build the layers only from the arguments you are given."))
         return None
-    except TypeError as err:
-        report.problem("signature", f"Calling {call} failed ({err}). Keep the signature given in the notebook, "
-                                    "including the keyword argument.")
+    if not isinstance(result.value, nn.Module):
+        report.problem("not_a_module", f"{call} returned {describe(result.value)}, not a network. Return the layers "
+                                       "wrapped in nn.Sequential(...).")
         return None
-    except Exception as err:  # noqa: BLE001 - the student's code may raise anything
-        report.problem("error", f"Calling {call} raised {type(err).__name__}: {err}. Build the layers only "
-                                "from the arguments you are given.")
-        return None
-    if not isinstance(block, nn.Module):
-        report.problem("not_module", f"{call} returned a {type(block).__name__}, not a network. Return the layers "
-                                     "wrapped in nn.Sequential(...).")
-        return None
-    return block
+    return result.value
 
 
-def _trace(block: nn.Module, x: torch.Tensor) -> Tuple[Optional[torch.Tensor], List[nn.Module], Optional[str]]:
-    """Run ``block(x)`` recording the leaf modules in the order they ran. Returns (output, order, error)."""
-    order: List[nn.Module] = []
-    hooks = [m.register_forward_hook(lambda mod, inp, out: order.append(mod))
-             for m in block.modules() if not list(m.children())]
-    try:
-        out = block(x)
-    except Exception as err:  # noqa: BLE001
-        return None, order, f"{type(err).__name__}: {str(err).splitlines()[0][:160]}"
-    finally:
-        for h in hooks:
-            h.remove()
-    if not isinstance(out, torch.Tensor):
-        return None, order, f"it returned a {type(out).__name__}, not a tensor"
-    return out, order, None
+def _trace(block: nn.Module, x: torch.Tensor):
+    """Run ``block(x)``; returns the Traced run and a short error text (None when it worked)."""
+    traced = run_traced(block, x)
+    if traced.error is not None:
+        return traced, exception_text(traced.error, limit=160)
+    if not isinstance(traced.output, torch.Tensor):
+        return traced, f"it returned {describe(traced.output)}, not a tensor"
+    return traced, None
 
 
 def _negative_slope(block: nn.Module, x: torch.Tensor) -> Optional[float]:
@@ -79,11 +66,18 @@ def _negative_slope(block: nn.Module, x: torch.Tensor) -> Optional[float]:
     negative slope: 0 for ReLU, 0.2 for LeakyReLU(0.2), 1 for no activation.
     """
     with torch.no_grad():
-        pos, neg = block(x), block(-x)
+        pos, neg = call_student(block, x).value, call_student(block, -x).value
+    if not (isinstance(pos, torch.Tensor) and isinstance(neg, torch.Tensor)):
+        return None
     mask = pos > 1e-3
     if mask.sum() < 4:
         return None
     return float((-neg[mask] / pos[mask]).median())
+
+
+def _failed_on_input(name: str, call: str, in_shape, error: str, traced, c_in: int) -> str:
+    where = layer_mismatch(traced) or f"Its first layer must take in_channels={c_in} channels."
+    return f"{call} failed on an input of shape {in_shape}: {error}. {where}"
 
 
 def _inputs(shape: Tuple[int, ...], seed: int) -> torch.Tensor:
@@ -160,15 +154,22 @@ def _check_order(report: Report, order: List[nn.Module], name: str, conv_kind, a
 
 def _check_fresh(report: Report, fn: Callable, name: str, args: tuple, kwargs: dict) -> None:
     """Two calls with the same arguments must give two separate sets of layers."""
-    try:
-        first, second = fn(*args, **kwargs), fn(*args, **kwargs)
-        shared = {id(p) for p in first.parameters()} & {id(p) for p in second.parameters()}
-    except Exception:  # noqa: BLE001 - reported by the other tests already
-        return
-    if shared or second is first:
+    first, second = call_student(fn, *args, **kwargs), call_student(fn, *args, **kwargs)
+    if not (first.ok and second.ok and isinstance(first.value, nn.Module) and isinstance(second.value, nn.Module)):
+        return  # reported by the other tests already
+    shared = {id(p) for p in first.value.parameters()} & {id(p) for p in second.value.parameters()}
+    if shared or second.value is first.value:
         report.problem("shared_layers", f"Two calls of {name} return the same layers. Create new layers inside "
                                         "the function each time it is called (a network needs separate weights "
                                         "in every block).")
+
+
+def _check_pooling(report: Report, order: List[nn.Module], name: str) -> None:
+    pools = [type(m).__name__ for m in order if isinstance(m, _POOLS)]
+    if pools:
+        report.problem("pooling", f"{name} shrinks the picture with {pools[0]}. DCGAN blocks have no pooling: the "
+                                  "strided convolution itself halves height and width (nn.Conv2d with kernel_size=4, "
+                                  "stride=2, padding=1) and learns how to do it.")
 
 
 def _sizes(sizes, grow: bool) -> list:
@@ -199,6 +200,10 @@ def check_generator_block(fn: Callable[..., nn.Module], sizes=GENERATOR_BLOCK_SI
 
     ``sizes``: the blocks to build and run, as ``(in_channels, out_channels, first, height, width)``
     of the input (a first block always gets a 1x1 input); hidden tests pass other sizes.
+
+    Problem codes: ``not_implemented``, ``signature``, ``raised``, ``not_a_module``, ``not_transposed``,
+    ``channels``, ``size``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``param_count``, ``order``,
+    ``activation``, ``shared_layers``.
     """
     report = Report("generator block")
     name = getattr(fn, "__name__", "generator_block")
@@ -212,16 +217,16 @@ def check_generator_block(fn: Callable[..., nn.Module], sizes=GENERATOR_BLOCK_SI
                 return report
             block.train()
             x = _inputs(in_shape, 10 + k)
-            out, order, error = _trace(block, x)
+            traced, error = _trace(block, x)
+            out, order = traced.output, traced.order
             if error:
                 if not any(isinstance(m, nn.ConvTranspose2d) for m in block.modules()):
                     report.problem("not_transposed", f"{name} has no nn.ConvTranspose2d, and failed on an input of "
                                                      f"shape {in_shape} ({error}). The generator grows pictures "
                                                      "with transposed convolutions.")
                 else:
-                    report.problem("error", f"{name}({c_in}, {c_out}{', first=True' if first else ''}) failed on an "
-                                            f"input of shape {in_shape}: {error}. Its first layer must take "
-                                            f"in_channels={c_in} channels.")
+                    call = f"{name}({c_in}, {c_out}{', first=True' if first else ''})"
+                    report.problem("raised", _failed_on_input(name, call, in_shape, error, traced, c_in))
                 return report
             if out.dim() != 4 or out.shape[:2] != out_shape[:2]:
                 report.problem("channels", f"{name}({c_in}, {c_out}) turned {in_shape} into {tuple(out.shape)}, "
@@ -265,6 +270,10 @@ def check_discriminator_block(fn: Callable[..., nn.Module], sizes=DISCRIMINATOR_
 
     ``sizes``: the blocks to build and run, as ``(in_channels, out_channels, batch_norm, height, width)``
     of the input (even sizes); hidden tests pass other sizes.
+
+    Problem codes: ``not_implemented``, ``signature``, ``raised``, ``not_a_module``, ``pooling``, ``channels``,
+    ``size``, ``not_conv``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``batch_norm_flag``,
+    ``param_count``, ``order``, ``activation``, ``shared_layers``.
     """
     report = Report("discriminator block")
     name = getattr(fn, "__name__", "discriminator_block")
@@ -277,11 +286,14 @@ def check_discriminator_block(fn: Callable[..., nn.Module], sizes=DISCRIMINATOR_
                 return report
             block.train()
             x = _inputs(in_shape, 20 + k)
-            out, order, error = _trace(block, x)
+            traced, error = _trace(block, x)
+            out, order = traced.output, traced.order
             if error:
-                report.problem("error", f"{name}({c_in}, {c_out}, batch_norm={norm}) failed on an input of shape "
-                                        f"{in_shape}: {error}. Its first layer must take in_channels={c_in} "
-                                        "channels.")
+                call = f"{name}({c_in}, {c_out}, batch_norm={norm})"
+                report.problem("raised", _failed_on_input(name, call, in_shape, error, traced, c_in))
+                return report
+            _check_pooling(report, order, name)
+            if report.problems:
                 return report
             if out.dim() != 4 or out.shape[:2] != out_shape[:2]:
                 report.problem("channels", f"{name}({c_in}, {c_out}, batch_norm={norm}) turned {in_shape} into "
@@ -319,41 +331,49 @@ def check_discriminator_block(fn: Callable[..., nn.Module], sizes=DISCRIMINATOR_
     return report
 
 
+@grading_check(student=("gen", "disc"))
 def check_dcgan_pair(gen: nn.Module, disc: nn.Module, latent_dim: int, image_size: int, batch: int = 4) -> Report:
-    """Check assembled networks: G maps (B, nz) to (B, 3, S, S) in [-1, 1]; D maps that to (B, 1) in (0, 1)."""
+    """Check assembled networks: G maps (B, nz) to (B, 3, S, S) in [-1, 1]; D maps that to (B, 1) in (0, 1).
+
+    Problem codes: ``not_implemented``, ``raised``, ``returns_wrong_type``, ``wrong_output_shape``,
+    ``output_out_of_range``, ``output_not_probability``.
+    """
     report = Report("DCGAN networks")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         device = next(iter(gen.parameters()), torch.empty(0)).device
         z = torch.randn(batch, latent_dim, device=device)
-        try:
-            with torch.no_grad():
-                fake = gen(z)
-        except Exception as err:  # noqa: BLE001
-            report.problem("gen_error", f"The generator failed on noise of shape {(batch, latent_dim)}: "
-                                        f"{type(err).__name__}: {err}.")
+        with torch.no_grad():
+            made = call_student(gen, z)
+        if not made.ok:
+            report.problem(*raised_problem(made.error, "The generator", context=f" on noise of shape {(batch, latent_dim)}"))
             return report
-        want = (batch, 3, image_size, image_size)
+        fake, want = made.value, (batch, 3, image_size, image_size)
+        if not isinstance(fake, torch.Tensor):
+            report.problem("returns_wrong_type", f"The generator returned {describe(fake)}; it must return one tensor.")
+            return report
         if tuple(fake.shape) != want:
-            report.problem("gen_shape", f"The generator made {tuple(fake.shape)} from noise {(batch, latent_dim)}; "
-                                        f"expected {want}.")
+            report.problem("wrong_output_shape", f"The generator made {tuple(fake.shape)} from noise "
+                                                 f"{(batch, latent_dim)}; expected {want}.")
             return report
         if fake.min() < -1 - 1e-5 or fake.max() > 1 + 1e-5:
-            report.problem("gen_range", "The generator's pictures leave [-1, 1]: end it with nn.Tanh(), the range "
-                                        "of the data.")
-        try:
-            with torch.no_grad():
-                score = disc(fake)
-        except Exception as err:  # noqa: BLE001
-            report.problem("disc_error", f"The discriminator failed on pictures of shape {want}: "
-                                         f"{type(err).__name__}: {err}.")
+            report.problem("output_out_of_range", "The generator's pictures leave [-1, 1]: end it with nn.Tanh(), "
+                                                  "the range of the data.")
+        with torch.no_grad():
+            scored = call_student(disc, fake)
+        if not scored.ok:
+            report.problem(*raised_problem(scored.error, "The discriminator", context=f" on pictures of shape {want}"))
             return report
-        if tuple(score.shape) != (batch, 1):
-            report.problem("disc_shape", f"The discriminator returned {tuple(score.shape)}; expected ({batch}, 1), "
-                                         "one probability per picture.")
+        score = scored.value
+        if not isinstance(score, torch.Tensor):
+            report.problem("returns_wrong_type", f"The discriminator returned {describe(score)}; it must return one "
+                                                 "tensor of scores.")
+        elif tuple(score.shape) != (batch, 1):
+            report.problem("wrong_output_shape", f"The discriminator returned {tuple(score.shape)}; expected "
+                                                 f"({batch}, 1), one probability per picture.")
         elif score.min() < 0 or score.max() > 1:
-            report.problem("disc_range", "The discriminator's outputs leave [0, 1]: it should return the "
-                                         "probability that a picture is real (a sigmoid at the end).")
+            report.problem("output_not_probability", "The discriminator's outputs leave [0, 1]: it should return the "
+                                                      "probability that a picture is real (a sigmoid at the end).")
     return report
 
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 import math
 from typing import Callable, Dict, Iterable, Sequence, Tuple
 
+from .errors import raised_problem
 from .report import Report
-from .student import grading_check
+from .student import call_student, grading_check
 
 _PROBES: Tuple[Tuple[float, float, float], ...] = ((1.0, 0.5, 0.1), (-0.7, 1.3, 0.25), (0.3, -2.0, 0.5))
 _TOL = 1e-9
@@ -131,22 +132,21 @@ _ALT_BUGS: Dict[str, Tuple[Callable, str]] = {
 
 def _call(report: Report, fn: Callable, x: float, y: float, lr: float, name: str):
     """Call the student's step; record a problem and return None when it fails."""
-    try:
-        out = fn(x, y, lr)
-    except NotImplementedError:
-        report.problem(
-            "not_implemented",
-            f"{name} still raises NotImplementedError. Replace the `raise NotImplementedError()` line with your "
-            "update and return the pair (x_new, y_new).",
-        )
+    result = call_student(fn, x, y, lr)
+    if not result.ok:
+        code, _ = raised_problem(result.error, name, fn=fn)
+        if code == "not_implemented":
+            report.problem(
+                "not_implemented",
+                f"{name} still raises NotImplementedError. Replace the `raise NotImplementedError()` line with your "
+                "update and return the pair (x_new, y_new).",
+            )
+        else:
+            report.problem(*raised_problem(
+                result.error, f"{name}({x}, {y}, {lr})", fn=fn,
+                hint="It should take three numbers and return a pair (x_new, y_new)."))
         return None
-    except Exception as err:  # noqa: BLE001 (any student error becomes a message)
-        report.problem(
-            "raised",
-            f"{name}({x}, {y}, {lr}) raised {type(err).__name__}: {err}. It should take three numbers and "
-            "return a pair (x_new, y_new).",
-        )
-        return None
+    out = result.value
     try:
         seq = list(out)
         if len(seq) != 2:
@@ -154,12 +154,12 @@ def _call(report: Report, fn: Callable, x: float, y: float, lr: float, name: str
         pair = tuple(float(v) for v in seq)
     except (TypeError, ValueError):
         report.problem(
-            "bad_return",
-            f"{name} returned {out!r}, not a pair of numbers. End it with `return x_new, y_new`.",
+            "returns_wrong_type",
+            f"{name} returned {out!r:.80}, not a pair of numbers. End it with `return x_new, y_new`.",
         )
         return None
     if not all(math.isfinite(v) for v in pair):
-        report.problem("bad_return", f"{name}({x}, {y}, {lr}) returned {pair}, which is not finite.")
+        report.problem("not_finite", f"{name}({x}, {y}, {lr}) returned {pair}, which is not finite.")
         return None
     return pair
 
@@ -249,6 +249,11 @@ def check_simultaneous_step(step_fn: Callable, *, lr: float = 0.1, start: Iterab
     Passes when, over ``steps`` steps from ``start``, the radius grows by exactly
     ``sqrt(1 + lr**2)`` per step and the point turns anticlockwise by ``atan(lr)`` per step
     (and the one-step output is right at a few other points).
+
+    Problem codes: ``not_implemented``, ``raised``, ``signature``, ``returns_wrong_type``, ``not_finite``,
+    ``radius``, ``direction``, ``wrong_update``, and the named mistakes ``uses_new_x``, ``uses_new_y``,
+    ``signs_swapped``, ``x_ascends``, ``y_descends``, ``wrong_gradient``, ``outputs_swapped``,
+    ``lr_ignored``, ``no_update``.
     """
     lr, steps, start = _validate(lr, steps, start)
     report = Report("simultaneous step")
@@ -291,6 +296,11 @@ def check_alternating_step(step_fn: Callable, *, lr: float = 0.1, start: Iterabl
 
     Passes when ``x**2 + y**2 - lr*x*y`` is conserved exactly over ``steps`` steps from ``start``,
     the first move goes the right way, and the one-step output is right at a few other points.
+
+    Problem codes: ``not_implemented``, ``raised``, ``signature``, ``returns_wrong_type``, ``not_finite``,
+    ``not_conserved``, ``direction``, ``wrong_update``, and the named mistakes ``not_alternating``,
+    ``y_first``, ``signs_swapped``, ``x_ascends``, ``y_descends``, ``wrong_gradient``, ``outputs_swapped``,
+    ``lr_ignored``, ``no_update``.
     """
     lr, steps, start = _validate(lr, steps, start)
     report = Report("alternating step")

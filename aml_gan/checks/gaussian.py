@@ -18,8 +18,9 @@ import torch.nn as nn
 
 from ..data.gaussian import true_covariance, true_mean
 from ..models.gaussian import gaussian_generator, linear_layer
+from .errors import error_kind, exception_text, raised_problem
 from .report import Report
-from .student import grading_check
+from .student import call_student, describe, grading_check
 
 _CHECK = "implied_gaussian"
 
@@ -74,11 +75,10 @@ def _restore(gen: nn.Module, snap) -> None:
 
 
 def _raised_message(err: BaseException) -> str:
-    text = f"Calling implied_gaussian(generator) raised {type(err).__name__}: {err}."
-    low = str(err).lower()
-    if isinstance(err, AttributeError) and ("weight" in low or "bias" in low):
+    text = f"Calling implied_gaussian(generator) raised {exception_text(err)}."
+    if isinstance(err, AttributeError) and getattr(err, "name", None) in ("weight", "bias"):
         text += " The generator is an nn.Sequential: its linear layer is generator[0], with .weight and .bias."
-    elif "shape" in low or "size" in low or "dimension" in low:
+    elif error_kind(err) in ("shape", "dimension"):
         text += " Check the shapes: the weight W is (data_dim, latent_dim), so W @ W.T is (data_dim, data_dim)."
     else:
         text += " Make sure it runs on any generator built like the one in this notebook."
@@ -97,8 +97,8 @@ def check_implied_gaussian(
 
     ``generators``: the linear generators to try (default ``default_probes()``); each must
     hold exactly one ``nn.Linear`` with a bias. Expected: mean = bias, cov = W W^T,
-    within ``rtol``/``atol``. Problem codes: not_callable, not_implemented, raised,
-    modified_generator, not_a_pair, not_tensor, swapped, mean_shape, cov_shape,
+    within ``rtol``/``atol``. Problem codes: not_callable, not_implemented, raised, signature,
+    modified_generator, returns_wrong_type, outputs_swapped, mean_shape, cov_shape,
     mean_missing_bias, mean_is_data, mean_approximate, mean_wrong, cov_transposed,
     cov_is_weight, cov_second_moment, cov_diagonal_only, cov_is_data, cov_approximate,
     cov_wrong. Warning: not_detached (returned tensors still tied to the parameters).
@@ -122,16 +122,17 @@ def check_implied_gaussian(
         d, k = W.shape
         want_mean, want_cov = b, W @ W.T
         snap = _snapshot(gen)
-        try:
-            out = implied_gaussian(gen)
-        except NotImplementedError:
-            report.problem("not_implemented", "implied_gaussian still raises NotImplementedError. "
-                           "Replace the stub with your code: return the generator's bias and W @ W.T.")
+        result = call_student(implied_gaussian, gen)
+        if not result.ok:
+            code, _ = raised_problem(result.error, "implied_gaussian", fn=implied_gaussian)
+            if code == "not_implemented":
+                report.problem("not_implemented", "implied_gaussian still raises NotImplementedError. "
+                               "Replace the stub with your code: return the generator's bias and W @ W.T.")
+            else:
+                report.problem(code, _raised_message(result.error))
+                _restore(gen, snap)
             return report
-        except Exception as err:  # noqa: BLE001 (a student's bug becomes a message)
-            report.problem("raised", _raised_message(err))
-            _restore(gen, snap)
-            return report
+        out = result.value
         if any(not torch.equal(p.detach(), s) for p, s in zip(gen.parameters(), snap)):
             report.problem("modified_generator", "implied_gaussian changed the generator's weights or bias "
                            "(an in-place operation such as .t_(), .add_() or +=). Only read the parameters: "
@@ -139,13 +140,13 @@ def check_implied_gaussian(
             _restore(gen, snap)
 
         if not isinstance(out, (tuple, list)) or len(out) != 2:
-            report.problem("not_a_pair", f"implied_gaussian returned {type(out).__name__}, not a pair. "
+            report.problem("returns_wrong_type", f"implied_gaussian returned {describe(out)}, not a pair. "
                            "Return two things: return mean, cov.")
             continue
         mean, cov = out
         if not (isinstance(mean, torch.Tensor) and isinstance(cov, torch.Tensor)):
-            kinds = f"{type(mean).__name__} and {type(cov).__name__}"
-            report.problem("not_tensor", f"implied_gaussian returned {kinds}; both must be torch tensors. "
+            kinds = f"{describe(mean)} and {describe(cov)}"
+            report.problem("returns_wrong_type", f"implied_gaussian returned {kinds}; both must be torch tensors. "
                            "Keep them as tensors (no .numpy() or .tolist()); torch.as_tensor(...) converts back.")
             try:
                 mean, cov = torch.as_tensor(mean), torch.as_tensor(cov)
@@ -160,7 +161,7 @@ def check_implied_gaussian(
         c = cov.detach().to("cpu", torch.float64)
 
         if tuple(m.shape) == (d, d) and tuple(c.shape) == (d,):
-            report.problem("swapped", "You returned the covariance first and the mean second. "
+            report.problem("outputs_swapped", "You returned the covariance first and the mean second. "
                            "Return them in the order (mean, cov).")
             continue
         mean_ok_shape = tuple(m.shape) == (d,)

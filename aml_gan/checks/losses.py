@@ -23,9 +23,15 @@ from typing import Callable, List, Optional, Tuple
 
 import torch
 
-from ._fit import TOL, exception_hint, exception_text, fit_gradient
+from ._fit import LABELS, TOL, fit_gradient
+from .errors import error_kind, exception_text, raised_problem
+from .loss_text import (
+    discriminator_loss_text,
+    generator_loss_text,
+    sigmoid_applied_twice_text,
+)
 from .report import Report
-from .student import grading_check
+from .student import call_student, describe, grading_check
 
 __all__ = ["check_discriminator_loss", "check_generator_loss", "check_margin_losses"]
 
@@ -53,22 +59,24 @@ def _probe(values) -> torch.Tensor:
     return torch.tensor(values, dtype=torch.float32).reshape(-1, 1).requires_grad_(True)
 
 
-def _describe(v) -> str:
-    if isinstance(v, torch.Tensor):
-        return f"a tensor of shape {tuple(v.shape)}"
-    return "None" if v is None else f"a {type(v).__name__}"
-
-
 def _call(report: Report, fn: Callable, args, name: str):
-    """Call the student's function; on an exception record ``raised`` and return None."""
-    try:
-        return fn(*args), True
-    except Exception as exc:  # the student's code: report it, no traceback
-        report.problem("raised", f"Your {name} raised {exception_text(exc)}. {exception_hint(exc)}")
-        low = str(exc).lower()
-        if "implicitly created only for scalar outputs" in low:
-            report.problem("loss_not_scalar", "The loss must be one number: average over the batch with `.mean()`.")
-        return None, False
+    """Call the student's function: ``(value, True)``, or ``(None, False)`` after recording why it failed."""
+    result = call_student(fn, *args)
+    if result.ok:
+        return result.value, True
+    report.problem(*raised_problem(result.error, f"Your {name}", context=f" on a batch of {len(args[0])} scores",
+                                   hint=_loss_hint(result.error)))
+    if error_kind(result.error) == "not_scalar":
+        report.problem("not_scalar", "The loss must be one number: average over the batch with `.mean()`.")
+    return None, False
+
+
+def _loss_hint(exc: BaseException) -> Optional[str]:
+    """A loss-specific fix for shape errors (the generic hint talks about noise and networks)."""
+    if error_kind(exc) in ("shape", "dimension"):
+        return ("A loss must work for any batch size: build targets from the inputs' own shapes "
+                "(`torch.ones_like(d_real)`), and never write a fixed size such as `.view(6, 1)`.")
+    return None
 
 
 def _as_loss(report: Report, value, name: str) -> Optional[torch.Tensor]:
@@ -81,14 +89,14 @@ def _as_loss(report: Report, value, name: str) -> Optional[torch.Tensor]:
         )
         return None
     if not isinstance(value, torch.Tensor):
-        report.problem("returns_wrong_type", f"Your {name} returned {_describe(value)}; it must return a 0-d tensor.")
+        report.problem("returns_wrong_type", f"Your {name} returned {describe(value)}; it must return a 0-d tensor.")
         return None
     if value.numel() == 0:
-        report.problem("loss_not_scalar", f"Your {name} returned an empty tensor; it must return one number.")
+        report.problem("not_scalar", f"Your {name} returned an empty tensor; it must return one number.")
         return None
     if value.grad_fn is None or not value.requires_grad:
         report.problem(
-            "loss_not_differentiable",
+            "not_differentiable",
             f"Your {name} returned a tensor with no gradient history, so `backward()` cannot train anything. "
             "Compute it from the inputs with torch operations only: no `.detach()`, `.item()`, `torch.no_grad()`, "
             "`torch.tensor(...)` of results, or NumPy.",
@@ -96,7 +104,7 @@ def _as_loss(report: Report, value, name: str) -> Optional[torch.Tensor]:
         return None
     if value.numel() > 1:
         report.problem(
-            "loss_not_scalar",
+            "not_scalar",
             f"Your {name} returned {value.numel()} numbers (shape {tuple(value.shape)}) instead of one. "
             "Average over the batch with `.mean()` so it returns a 0-d tensor.",
         )
@@ -117,22 +125,23 @@ def _grads(loss: torch.Tensor, inputs: List[torch.Tensor]) -> List[torch.Tensor]
 def _finite_at(report: Report, fn: Callable, args, name: str, fix: str) -> None:
     """Value and gradients must be finite when D outputs exactly 0 or 1."""
     inputs = [_probe(a) for a in args]
-    try:
+
+    def value_and_grads():
         out = fn(*inputs)
         loss = out.sum() if isinstance(out, torch.Tensor) else None
         if loss is None:
-            return
+            return True
         ok = bool(torch.isfinite(loss.detach()))
         if ok and loss.requires_grad:
-            grads = _grads(loss, inputs)
-            ok = all(bool(torch.isfinite(g).all()) for g in grads)
-    except Exception as exc:
-        report.problem(
-            "not_finite_at_saturation",
-            f"Your {name} raised {exception_text(exc)} when the discriminator outputs exactly 0 or 1. {fix}",
-        )
-        return
-    if not ok:
+            ok = all(bool(torch.isfinite(g).all()) for g in _grads(loss, inputs))
+        return ok
+
+    result = call_student(value_and_grads)
+    if not result.ok:
+        report.problem(*raised_problem(
+            result.error, f"Your {name}", context=f" on a batch of {len(args[0])} scores that are exactly 0 or 1",
+            hint=_loss_hint(result.error)))
+    elif not result.value:
         report.problem(
             "not_finite_at_saturation",
             f"Your {name} gives inf or NaN when the discriminator outputs exactly 0 or 1 "
@@ -145,18 +154,18 @@ _CLAMP_FIX = (
 )
 
 
-@grading_check("discriminator_loss")
-def check_discriminator_loss(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
+def _discriminator_loss_report(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
     """Check ``fn(d_real, d_fake) -> 0-d tensor`` against ``mean(-log D(x) - log(1 - D(G(z))))``.
 
     Accepts any fixed positive multiple of it (the mean, the sum, the halved mean some courses
     use), explicit logs or ``BCELoss``, clamped logs. Scores are six fixed probe values, or with
     ``seed`` a seeded random batch of ``batch`` scores (what the hidden tests use). Problem codes:
-    ``raised``, ``returns_wrong_type``, ``loss_not_differentiable``, ``loss_not_scalar``,
-    ``wrong_discriminator_loss``, ``not_finite_at_saturation``.
+    ``not_implemented``, ``raised``, ``returns_wrong_type``, ``not_differentiable``, ``not_scalar``,
+    ``sigmoid_applied_twice``, ``wrong_discriminator_loss``, ``not_finite_at_saturation``.
+    Warning: ``loss_not_0d``.
     """
     if not callable(fn):
-        raise TypeError(f"check_discriminator_loss needs your function, got {_describe(fn)}: pass it without calling it.")
+        raise TypeError(f"check_discriminator_loss needs your function, got {describe(fn)}: pass it without calling it.")
     report = Report("check_discriminator_loss")
     name = "discriminator_loss"
     d_real, d_fake = _inputs(seed, batch, (_D_REAL, 1.0), (_D_FAKE, 1.0))
@@ -170,8 +179,10 @@ def check_discriminator_loss(fn: Callable, *, seed: Optional[int] = None, batch:
     if loss is None:
         return report
     g_real, g_fake = _grads(loss, [d_real, d_fake])
-    fr = fit_gradient(d_real, g_real, "prob")
-    ff = fit_gradient(d_fake, g_fake, "prob")
+    fr, ff = fit_gradient(d_real, g_real, "prob"), fit_gradient(d_fake, g_fake, "prob")
+    if _applies_sigmoid(fr, "T1", d_real, g_real) and _applies_sigmoid(ff, "T0", d_fake, g_fake):
+        report.problem("sigmoid_applied_twice", sigmoid_applied_twice_text(f"your {name}"))
+        return report
     msg = _d_loss_diagnosis(fr, ff)
     if msg is None:
         kr, kf = fr.scale("T1"), ff.scale("T0")
@@ -194,56 +205,41 @@ def check_discriminator_loss(fn: Callable, *, seed: Optional[int] = None, batch:
     return report
 
 
+def _applies_sigmoid(fit, want: str, scores: torch.Tensor, grad: torch.Tensor) -> bool:
+    """The gradient is that of BCE on ``sigmoid(scores)``: ``BCEWithLogitsLoss`` given probabilities."""
+    if fit is not None and fit.best in LABELS:
+        return False
+    as_logits = fit_gradient(scores, grad, "logit")
+    return as_logits is not None and as_logits.fits(want)
+
+
 def _d_loss_diagnosis(fr, ff) -> Optional[str]:
     real_ok = fr is not None and fr.fits("T1")
     fake_ok = ff is not None and ff.fits("T0")
     if real_ok and fake_ok:
         return None
     real, fake = (fr.best if fr else "other"), (ff.best if ff else "other")
-    if real == "T0" and fake == "T1":
-        return (
-            "Your discriminator_loss has the labels swapped: it rewards calling real samples fake and fakes "
-            "real. Real samples get -log D(x) (target 1), fakes -log(1 - D(G(z))) (target 0)."
-        )
-    if real == "N1" and fake == "N0":
-        return (
-            "Your discriminator_loss has the wrong sign: minimising it makes the discriminator worse. Both "
-            "terms carry a minus sign: -log D(x) - log(1 - D(G(z)))."
-        )
     if real == "zero":
         return "Your discriminator_loss does not depend on d_real: add the real term -log D(x)."
     if fake == "zero":
         return "Your discriminator_loss does not depend on d_fake: add the fake term -log(1 - D(G(z)))."
-    if real_ok and fake == "T1":
-        return (
-            "The fake term of your discriminator_loss is -log D(G(z)), the generator's loss. The discriminator "
-            "wants fakes scored 0: its fake term is -log(1 - D(G(z)))."
-        )
-    if fake_ok and real == "T0":
-        return "The real term of your discriminator_loss is -log(1 - D(x)); it should be -log D(x) (target 1 for real samples)."
-    if real_ok:
-        return "The fake term of your discriminator_loss is not -log(1 - D(G(z))): check the log, the `1 -` and the minus sign."
-    if fake_ok:
-        return "The real term of your discriminator_loss is not -log D(x): check the log and the minus sign."
-    return (
-        "Your discriminator_loss is not -log D(x) - log(1 - D(G(z))) (binary cross-entropy with target 1 for "
-        "real samples and 0 for fakes). Check each term: a log, a minus sign, and `1 -` in the fake term."
-    )
+    others = {fit.other for fit in (fr, ff) if fit is not None}
+    other = others.pop() if len(others) == 1 and None not in others else None
+    return discriminator_loss_text(real, fake, "prob", subject="Your discriminator_loss", other=other)
 
 
-@grading_check("generator_loss")
-def check_generator_loss(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
+def _generator_loss_report(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
     """Check ``fn(d_fake) -> 0-d tensor`` against the non-saturating ``mean(-log D(G(z)))``.
 
     Accepts any fixed positive multiple (mean or sum). ``seed``/``batch``: as for
     ``check_discriminator_loss``.
 
-    Problem codes: ``raised``, ``returns_wrong_type``, ``loss_not_differentiable``,
-    ``loss_not_scalar``, ``saturating_generator_loss``, ``wrong_generator_loss``,
-    ``not_finite_at_saturation``.
+    Problem codes: ``not_implemented``, ``raised``, ``returns_wrong_type``, ``not_differentiable``,
+    ``not_scalar``, ``sigmoid_applied_twice``, ``saturating_generator_loss``,
+    ``wrong_generator_loss``, ``not_finite_at_saturation``. Warning: ``loss_not_0d``.
     """
     if not callable(fn):
-        raise TypeError(f"check_generator_loss needs your function, got {_describe(fn)}: pass it without calling it.")
+        raise TypeError(f"check_generator_loss needs your function, got {describe(fn)}: pass it without calling it.")
     report = Report("check_generator_loss")
     name = "generator_loss"
     (d_fake,) = _inputs(seed, batch, (_D_FAKE, 1.0))
@@ -255,7 +251,6 @@ def check_generator_loss(fn: Callable, *, seed: Optional[int] = None, batch: int
         return report
     (g,) = _grads(loss, [d_fake])
     fit = fit_gradient(d_fake, g, "prob")
-    label = fit.best if fit is not None else "other"
     if fit is not None and fit.fits("T1"):
         k = fit.scale("T1")
         expected = (-torch.log(d_fake.detach())).sum() * k
@@ -265,51 +260,31 @@ def check_generator_loss(fn: Callable, *, seed: Optional[int] = None, batch: int
                 f"Your generator_loss has the right slope but the wrong value ({float(loss.detach()):.4f} where the formula "
                 f"gives {float(expected):.4f}): is a constant added? Return exactly the mean of -log D(G(z)).",
             )
-    elif label == "N0":
-        report.problem(
-            "saturating_generator_loss",
-            "Your generator_loss is log(1 - D(G(z))), the minimax loss. It saturates: when the discriminator "
-            "confidently rejects the fakes (D(G(z)) near 0), its gradient vanishes and the generator stops "
-            "learning. Use the non-saturating -log D(G(z)).",
-        )
-    elif label == "N1":
-        report.problem(
-            "wrong_generator_loss",
-            "Your generator_loss has the wrong sign: minimising log D(G(z)) makes the fakes less convincing. "
-            "The generator minimises -log D(G(z)).",
-        )
-    elif label == "T0":
-        report.problem(
-            "wrong_generator_loss",
-            "Your generator_loss is -log(1 - D(G(z))), the discriminator's fake term: it trains the generator "
-            "to get caught. The generator minimises -log D(G(z)).",
-        )
-    elif label == "zero":
-        report.problem("wrong_generator_loss", "Your generator_loss does not depend on d_fake: it is -log D(G(z)).")
+    elif _applies_sigmoid(fit, "T1", d_fake, g):
+        report.problem("sigmoid_applied_twice", sigmoid_applied_twice_text(f"your {name}"))
+        return report
     else:
-        report.problem(
-            "wrong_generator_loss",
-            "Your generator_loss is not -log D(G(z)) averaged over the batch. Take the log of each score, then "
-            "the negative mean (or use `BCELoss` with target 1).",
-        )
+        report.problem(*generator_loss_text(
+            fit.best if fit is not None else "other", "prob", subject="Your generator_loss",
+            target=fit.soft_target if fit is not None else None, other=fit.other if fit is not None else None))
     _finite_at(report, fn, ([0.0, 1.0, 0.5],), name, _CLAMP_FIX)
     return report
 
 
-@grading_check("margin_losses")
-def check_margin_losses(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0), *, seed: Optional[int] = None,
-                        batch: int = 64) -> Report:
+def _margin_losses_report(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0), *, seed: Optional[int] = None,
+                          batch: int = 64) -> Report:
     """Check ``fn(c_real, c_fake, margin) -> (cost_loss, gen_loss)``, the energy-based margin losses.
 
     ``c_real = C(x)`` and ``c_fake = C(G(z))`` are non-negative costs of shape ``(batch, 1)``;
     ``cost_loss = mean C(x) + mean max(0, margin - C(G(z)))`` and ``gen_loss = mean C(G(z))``
     (any fixed positive multiple accepted). Tried with each margin in ``margins``, with fakes on
     both sides of it; ``seed``/``batch`` draw random costs in (0, 3) instead of the fixed ones.
-    Problem codes: ``raised``, ``returns_wrong_type``, ``loss_not_differentiable``,
-    ``loss_not_scalar``, ``wrong_cost_loss``, ``margin_ignored``, ``wrong_generator_loss``.
+    Problem codes: ``not_implemented``, ``raised``, ``returns_wrong_type``, ``not_differentiable``,
+    ``not_scalar``, ``wrong_cost_loss``, ``margin_ignored``, ``wrong_generator_loss``.
+    Warning: ``loss_not_0d``.
     """
     if not callable(fn):
-        raise TypeError(f"check_margin_losses needs your function, got {_describe(fn)}: pass it without calling it.")
+        raise TypeError(f"check_margin_losses needs your function, got {describe(fn)}: pass it without calling it.")
     if not margins or any(not isinstance(m, (int, float)) or m <= 0 for m in margins):
         raise ValueError("margins must be positive numbers, e.g. (1.0, 2.0).")
     report = Report("check_margin_losses")
@@ -323,7 +298,7 @@ def check_margin_losses(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0), *
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             report.problem(
                 "returns_wrong_type",
-                f"Your {name} returned {_describe(out)}; return two 0-d tensors: `return cost_loss, gen_loss`.",
+                f"Your {name} returned {describe(out)}; return two 0-d tensors: `return cost_loss, gen_loss`.",
             )
             return report
         cost = _as_loss(report, out[0], f"{name} (cost_loss)")
@@ -334,6 +309,10 @@ def check_margin_losses(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0), *
         gr, gf = _grads(gen, [c_real, c_fake])
         active = (c_fake.detach() < m).float()
         msg = _cost_diagnosis(cr, cf, active, c_fake.detach(), m)
+        if msg == _NO_HINGE and _hinge_after_mean(fn, m):
+            msg = _HINGE_AFTER_MEAN
+        elif msg is not None and msg != "margin":
+            msg = _detached_term(cr, cf, active, c_real.detach(), c_fake.detach(), m, float(cost.detach())) or msg
         if msg == "margin":
             ignored = True
         elif msg is None:
@@ -374,6 +353,52 @@ def _constant(g: torch.Tensor) -> Optional[float]:
     return k if float((g - k).abs().max()) / scale < TOL else None
 
 
+_NO_HINGE = (
+    "Your cost_loss has no hinge: -C(G(z)) keeps pushing fake costs up forever. Use "
+    "max(0, margin - C(G(z))) (`torch.relu` or `.clamp(min=0)`), so fakes above the margin add nothing."
+)
+_HINGE_AFTER_MEAN = (
+    "Your cost_loss takes the hinge after the mean, max(0, margin - mean C(G(z))): every fake gets the same push "
+    "while the average is below the margin, and none once it is above, however low some fakes' costs are. Take "
+    "the hinge of each fake first, then the mean: `torch.relu(margin - c_fake).mean()`."
+)
+
+
+def _hinge_after_mean(fn: Callable, m: float) -> bool:
+    """Fakes whose mean cost is above the margin, some of them below it: does the fake term go silent?"""
+    c_real = _probe(_C_REAL)
+    c_fake = _probe([m + 3.0, m + 2.0, 0.5 * m, m + 4.0, 0.25 * m, m + 1.0])
+    out = call_student(fn, c_real, c_fake, m).value
+    if not isinstance(out, (tuple, list)) or len(out) != 2 or not isinstance(out[0], torch.Tensor):
+        return False
+    cost = out[0].sum()
+    if not cost.requires_grad:
+        return False
+    _, cf = _grads(cost, [c_real, c_fake])
+    return float(cf.abs().max()) == 0.0
+
+
+def _detached_term(cr, cf, active, c_real, c_fake, m, value: float) -> Optional[str]:
+    """One term of the cost loss has the right value but sends no gradient: it was detached."""
+    expected = float(c_real.sum() + torch.relu(m - c_fake).sum())
+    if float(cf.abs().max()) == 0.0 and float(cr.abs().max()) > 0:
+        k = _constant(cr)
+        term = "fake term max(0, margin - C(G(z)))"
+    elif float(cr.abs().max()) == 0.0 and float(cf.abs().max()) > 0:
+        k = _constant(-cf[active > 0]) if bool((active > 0).any()) else None
+        term = "real term C(x)"
+    else:
+        return None
+    if k is None or k <= 0 or not math.isclose(value, k * expected, rel_tol=1e-3, abs_tol=1e-5):
+        return None
+    return (
+        f"The {term} of your cost_loss has the right value but sends no gradient to the cost network: it was "
+        "detached (`.detach()`, `.item()` or `.data`). The scores C(x) and C(G(z)) must stay attached, since the "
+        "cost network learns through them; only the generator's output is detached, and the caller already "
+        "does that before scoring the fakes."
+    )
+
+
 def _cost_diagnosis(cr, cf, active, c_fake, m) -> Optional[str]:
     kr = _constant(cr)
     if kr is None or kr == 0:
@@ -386,10 +411,7 @@ def _cost_diagnosis(cr, cf, active, c_fake, m) -> Optional[str]:
     if float((cf - expected).abs().max()) <= TOL * kr:
         return None
     if float((cf + kr).abs().max()) <= TOL * kr:
-        return (
-            "Your cost_loss has no hinge: -C(G(z)) keeps pushing fake costs up forever. Use "
-            "max(0, margin - C(G(z))) (`torch.relu` or `.clamp(min=0)`), so fakes above the margin add nothing."
-        )
+        return _NO_HINGE
     if float((cf - kr * active).abs().max()) <= TOL * kr:
         return "The hinge term of your cost_loss has the wrong sign: it is max(0, margin - C(G(z))), added to C(x)."
     # a hinge with some other threshold: is the margin used at all?
@@ -415,4 +437,44 @@ def _gen_margin_diagnosis(gr, gf, active) -> Optional[str]:
     return (
         "Your gen_loss is not the mean of C(G(z)) (no margin and no hinge for the generator: it simply lowers "
         "the cost of its fakes)."
+    )
+
+
+# The visible check (no ``seed``) also tries a second, random batch of another size, so that code
+# written for one batch size fails where the student sees it, not only in the hidden tests.
+_SECOND_SEED, _SECOND_BATCH = 1000, 9
+
+
+def _and_another_batch(core: Callable[..., Report], fn: Callable, seed: Optional[int], batch: int, **kwargs) -> Report:
+    report = core(fn, seed=seed, batch=batch, **kwargs)
+    if seed is None and report.passed:
+        second = core(fn, seed=_SECOND_SEED, batch=_SECOND_BATCH, **kwargs)
+        for p in second.problems:
+            report.problem(p.code, f"On a batch of {_SECOND_BATCH} scores: {p.message}")
+        for w in second.warnings:
+            report.warn(w.code, w.message)
+    return report
+
+
+@grading_check("discriminator_loss")
+def check_discriminator_loss(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
+    return _and_another_batch(_discriminator_loss_report, fn, seed, batch)
+
+
+@grading_check("generator_loss")
+def check_generator_loss(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
+    return _and_another_batch(_generator_loss_report, fn, seed, batch)
+
+
+@grading_check("margin_losses")
+def check_margin_losses(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0), *, seed: Optional[int] = None,
+                        batch: int = 64) -> Report:
+    return _and_another_batch(_margin_losses_report, fn, seed, batch, margins=margins)
+
+
+for _public, _core in ((check_discriminator_loss, _discriminator_loss_report),
+                       (check_generator_loss, _generator_loss_report), (check_margin_losses, _margin_losses_report)):
+    _public.__doc__ = _core.__doc__ + (
+        "\n    Without ``seed`` (the visible check) it also runs on a random batch of 9, so code written\n"
+        "    for one batch size is caught before the hidden tests.\n"
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import time
-from typing import Callable, Optional, Tuple, Union
+from typing import Callable, Optional, Union
 
 import torch
 from torch import nn
@@ -25,9 +25,11 @@ from torch import nn
 from ..config import torch_threads
 from ..data.sequences import SEQUENCE_LENGTH, SequenceScaler, make_sequences
 from ..metrics.sequences import DEFAULT_TOL, sample_sequences, sequence_coverage, sequence_validity
-from ._fit import exception_hint, exception_text
+from .errors import raised_problem
+from .layers import layer_mismatch, run_traced
 from .report import Report
-from .student import grading_check
+from .student import call_student, describe, grading_check
+from .train_step import check_train_step
 
 _SEED = 4242
 _BATCHES = (64, 7)
@@ -40,21 +42,7 @@ TRAIN_EMA = 0.99
 
 Factory = Union[nn.Module, Callable[..., nn.Module]]
 
-
-def _error(exc: BaseException) -> str:
-    """``TypeName: message`` without a trailing full stop (the message adds its own)."""
-    return exception_text(exc).rstrip(". ")
-
-
-def _hint(exc: BaseException) -> str:
-    hint = exception_hint(exc)
-    if hint.startswith("Read the error above"):
-        return "The error message says which line of your code failed: fix it and run the check again."
-    return hint
-
-
-def _describe(obj) -> str:
-    return f"{type(obj).__name__}" if not isinstance(obj, type) else f"the class {obj.__name__}"
+_GENERIC = "The error message says which line of your code failed: fix it and run the check again."
 
 
 def _build(factory: Factory, args: tuple, role: str, report: Report) -> Optional[nn.Module]:
@@ -62,47 +50,38 @@ def _build(factory: Factory, args: tuple, role: str, report: Report) -> Optional
     if isinstance(factory, nn.Module):
         return copy.deepcopy(factory)
     if not callable(factory):
-        report.problem(
-            "not_a_module",
-            f"Pass your {role} (a torch.nn.Module) or its class; got {_describe(factory)}.",
-        )
+        report.problem("not_a_module", f"Pass your {role} (a torch.nn.Module) or its class; got {describe(factory)}.")
         return None
-    try:
-        net = factory(*args)
-    except Exception as exc:  # the student's constructor
-        report.problem("raised", f"Building your {role} raised {_error(exc)}. {_hint(exc)}")
+    result = call_student(factory, *args)
+    if not result.ok:
+        report.problem(*raised_problem(result.error, f"Building your {role}", generic=_GENERIC))
         return None
-    if not isinstance(net, nn.Module):
+    if not isinstance(result.value, nn.Module):
         report.problem(
             "not_a_module",
             f"Your {role} should be a torch.nn.Module (subclass nn.Module and call super().__init__()); "
-            f"building it gave {_describe(net)}.",
+            f"building it gave {describe(result.value)}.",
         )
         return None
-    return net
+    return result.value
 
 
 def _forward(net: nn.Module, x: torch.Tensor, role: str, report: Report, worked_for: Optional[int] = None) -> Optional[torch.Tensor]:
-    try:
-        out = net(x)
-    except Exception as exc:
-        hint = _hint(exc)
+    traced = run_traced(net, x)
+    if traced.error is not None:
+        hint = layer_mismatch(traced)
         if worked_for is not None:
             hint = (
                 f"It worked for a batch of {worked_for} but not of {x.shape[0]}: do not hard-code the batch size "
                 f"in forward; use the input's .shape[0], or reshape with view(-1, ...)."
             )
-        elif "mat1 and mat2" in str(exc) or "size mismatch" in str(exc).lower():
-            hint = (
-                f"Its first layer does not fit inputs of shape {tuple(x.shape)}: "
-                f"the first nn.Linear needs in_features={x.shape[1]}."
-            )
-        report.problem("raised", f"Calling your {role} on a batch of shape {tuple(x.shape)} raised {_error(exc)}. {hint}")
+        report.problem(*raised_problem(traced.error, f"Calling your {role}", context=f" on a batch of shape {tuple(x.shape)}",
+                                       generic=_GENERIC, hint=hint))
         return None
-    if not isinstance(out, torch.Tensor):
-        report.problem("wrong_output_type", f"Your {role} returned {_describe(out)}; return one tensor.")
+    if not isinstance(traced.output, torch.Tensor):
+        report.problem("returns_wrong_type", f"Your {role} returned {describe(traced.output)}; return one tensor.")
         return None
-    return out
+    return traced.output
 
 
 def _has_parameters(net: nn.Module, role: str, report: Report) -> bool:
@@ -148,7 +127,7 @@ def _check_generator_module(gen: nn.Module, latent_dim: int, out_dim: int, repor
         outs.append(out)
     out = outs[-1]
     if not torch.isfinite(out).all():
-        report.problem("output_not_finite", "Your generator produced NaN or infinite values at initialisation; check its layers.")
+        report.problem("not_finite", "Your generator produced NaN or infinite values at initialisation; check its layers.")
         return
     if out.detach().std(dim=0).max() < 1e-6:
         report.problem(
@@ -163,7 +142,7 @@ def _check_generator_module(gen: nn.Module, latent_dim: int, out_dim: int, repor
         return
     values = torch.cat([out.detach().flatten(), big.detach().flatten()])
     if not torch.isfinite(values).all():
-        report.problem("output_not_finite", "Your generator produced NaN or infinite values; check its layers.")
+        report.problem("not_finite", "Your generator produced NaN or infinite values; check its layers.")
         return
     if values.abs().max() > 1.0 + 1e-5:
         report.problem(
@@ -198,8 +177,8 @@ def check_sequence_generator(gen: Factory, latent_dim: int, out_dim: int = SEQUE
     """Check a generator for the sequence GAN: ``(B, latent_dim) -> (B, out_dim)`` in ``[-1, 1]``.
 
     ``gen``: a module, or a factory called as ``gen(latent_dim)`` (your class).
-    Problem codes: ``raised``, ``not_a_module``, ``no_parameters``, ``wrong_output_type``,
-    ``wrong_output_shape``, ``output_not_finite``, ``output_out_of_range`` (no tanh),
+    Problem codes: ``not_implemented``, ``raised``, ``not_a_module``, ``no_parameters``,
+    ``returns_wrong_type``, ``wrong_output_shape``, ``not_finite``, ``output_out_of_range`` (no tanh),
     ``output_one_sided`` (sigmoid/ReLU at the end), ``ignores_noise``, ``not_differentiable``.
     """
     if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
@@ -239,7 +218,7 @@ def _check_discriminator_module(disc: nn.Module, in_dim: int, report: Report) ->
             return
     vals = out.detach()
     if not torch.isfinite(vals).all():
-        report.problem("output_not_finite", "Your discriminator produced NaN or infinite values; check its layers.")
+        report.problem("not_finite", "Your discriminator produced NaN or infinite values; check its layers.")
         return
     wide = _forward(disc, 3.0 * torch.randn(256, in_dim, device=dev), "discriminator", report)
     if wide is None or tuple(wide.shape) != (256, 1):
@@ -286,8 +265,8 @@ def check_sequence_discriminator(disc: Factory, in_dim: int = SEQUENCE_LENGTH) -
     """Check a discriminator for the sequence GAN: ``(B, in_dim) -> (B, 1)`` probabilities.
 
     ``disc``: a module, or a factory called as ``disc()`` (your class).
-    Problem codes: ``raised``, ``not_a_module``, ``no_parameters``, ``wrong_output_type``,
-    ``wrong_output_shape``, ``output_not_finite``, ``softmax_output``, ``output_not_probability``
+    Problem codes: ``not_implemented``, ``raised``, ``not_a_module``, ``no_parameters``,
+    ``returns_wrong_type``, ``wrong_output_shape``, ``not_finite``, ``softmax_output``, ``output_not_probability``
     (no sigmoid), ``ignores_input``, ``not_differentiable``.
     """
     report = Report("check_sequence_discriminator")
@@ -373,8 +352,11 @@ def check_sequence_gan_training(
     ``standard_normal_noise=True`` (the notebook asks for ``torch.randn``) makes noise that is
     not standard normal a problem, found after the first 10 steps, instead of a warning.
 
-    Problem codes: those of the two network checks, ``raised``, ``bad_return``,
-    ``not_finite``, ``generator_not_called``, ``generator_not_updated``,
+    The networks must pass their own checks first, and the step ``check_train_step`` on them
+    (a short training run cannot show a bug that a long one would).
+
+    Problem codes: those of the two network checks and of ``check_train_step``, ``not_implemented``,
+    ``raised``, ``signature``, ``returns_wrong_type``, ``not_finite``, ``generator_not_called``, ``generator_not_updated``,
     ``discriminator_not_updated``, ``low_validity``, ``low_coverage``.
     Warning: ``noise_not_standard_normal``.
     """
@@ -384,10 +366,11 @@ def check_sequence_gan_training(
         raise ValueError(f"steps must be a positive whole number, got {steps!r}.")
     if eval_every is not None and (isinstance(eval_every, bool) or not isinstance(eval_every, int) or eval_every < 1):
         raise ValueError(f"eval_every must be None or a positive whole number of steps, got {eval_every!r}.")
-    if step_fn is None:
+    step_is_reference = step_fn is None
+    if step_is_reference:
         from ..training import train_step as step_fn  # the course's reference step, as a baseline
     elif not callable(step_fn):
-        raise TypeError(f"step_fn must be your train_step function (pass it without calling it), got {_describe(step_fn)}.")
+        raise TypeError(f"step_fn must be your train_step function (pass it without calling it), got {describe(step_fn)}.")
 
     report = Report("check_sequence_gan_training")
     with torch.random.fork_rng(devices=[]), torch_threads(1):
@@ -407,6 +390,13 @@ def check_sequence_gan_training(
         torch.manual_seed(seed)
         scaler = SequenceScaler()
         data = scaler.transform(make_sequences(4096, seed=seed + 1))
+        if not step_is_reference:
+            # The step must pass its own check too (on copies; every random generator is restored):
+            # a short training run cannot show a bug that a long one would.
+            for p in check_train_step(step_fn, gen=gen, disc=disc, latent_dim=latent_dim, batch=data[:8]).problems:
+                report.problem(p.code, p.message)
+            if not report.passed:
+                return report
         g_opt = torch.optim.Adam(gen.parameters(), lr=TRAIN_LR, betas=TRAIN_BETAS)
         d_opt = torch.optim.Adam(disc.parameters(), lr=TRAIN_LR, betas=TRAIN_BETAS)
         ema = torch.optim.swa_utils.AveragedModel(
@@ -421,20 +411,18 @@ def check_sequence_gan_training(
         try:
             for step in range(steps):
                 real = data[torch.randint(0, data.shape[0], (batch,))]
-                try:
-                    returned = step_fn(gen, disc, g_opt, d_opt, real, latent_dim)
-                except Exception as exc:
-                    report.problem(
-                        "raised",
-                        f"Your train_step raised {_error(exc)} on training step {step + 1}. {_hint(exc)}",
-                    )
+                result = call_student(step_fn, gen, disc, g_opt, d_opt, real, latent_dim)
+                if not result.ok:
+                    report.problem(*raised_problem(result.error, "Your train_step", fn=step_fn,
+                                                   context=f" on training step {step + 1}", generic=_GENERIC))
                     return report
+                returned = result.value
                 losses = None
                 if isinstance(returned, (tuple, list)) and len(returned) == 2:
                     losses = [_as_loss(v) for v in returned]
                 if losses is None or any(v is None for v in losses):
                     report.problem(
-                        "bad_return",
+                        "returns_wrong_type",
                         f"Your train_step returned {returned!r:.80}; it should return two numbers, "
                         "(generator loss, discriminator loss), e.g. `return g_loss.item(), d_loss.item()`.",
                     )

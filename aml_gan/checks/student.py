@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence
 from ..reference import ReferenceAnswerUsed, reference_of, refusing
 from .report import Report
 
-__all__ = ["Call", "call_student", "grading_check", "used_reference_message"]
+__all__ = ["Call", "call_student", "describe", "grading_check", "used_reference_message"]
 
 
 @dataclass
@@ -51,6 +51,19 @@ def call_student(fn: Callable, *args, **kwargs) -> Call:
         return Call(value=fn(*args, **kwargs))
     except (Exception, SystemExit) as exc:  # the student's bug becomes a message, never a traceback
         return Call(error=exc)
+
+
+def describe(value: Any) -> str:
+    """A short phrase for what student code handed back: "a tensor of shape (3, 1)", "None", "a list"."""
+    if value is None:
+        return "None"
+    if isinstance(value, type):
+        return f"the class {value.__name__}"
+    shape = getattr(value, "shape", None)
+    if isinstance(shape, tuple) or type(shape).__name__ == "Size":  # torch tensors and NumPy arrays
+        kind = "tensor" if type(value).__name__ in ("Tensor", "Parameter") else type(value).__name__
+        return f"a {kind} of shape {tuple(shape)}"
+    return f"a {type(value).__name__}"
 
 
 def used_reference_message(name: str) -> str:

@@ -1,28 +1,41 @@
-"""Grading check for notebook 01: a two-sample test by classifier accuracy.
+"""Grading checks for notebook 01: a two-sample test by classifier accuracy.
 
 The student writes ``fn(real, fake, seed=0) -> float``: train a classifier to
 tell ``real`` rows (label 1) from ``fake`` rows (label 0) and return its
-accuracy on rows it did not train on. The check only calls ``fn`` on seeded
-data and looks at what comes back; it never reads the source code.
+**balanced** accuracy on rows it did not train on (the mean of the accuracy on
+held-out real rows and on held-out fake rows; subsampling the bigger sample to the
+smaller one's size and then taking plain accuracy is accepted too). The checks only
+call ``fn`` on seeded data and look at what comes back; they never read the source.
 
-What it asks of a correct function, and the problem code when it fails:
+Two checks, so a notebook can give a point for the basics and more for the rest:
 
-========================  ==========================================================
-code                      the behaviour that failed
-========================  ==========================================================
-``not_implemented``       the stub still raises ``NotImplementedError``
-``raised``                any other exception on (n, 1) Gaussian samples
-``not_a_number``          the result is not one number (a tensor of predictions, None...)
-``out_of_range``          NaN, below 0 or above 1 (a percentage, a count of hits)
-``mutates_inputs``        ``real`` or ``fake`` changed during the call
-``always_half``           0.5 every time, whatever the data
-``constant_output``       the same number every time, whatever the data
-``matched_not_half``      two samples of N(0, 1) (1000 each) did not give 0.5 +/- 0.1
-``inverted_labels``       clearly separated samples gave an accuracy below 0.25
-``shifted_not_detected``  clearly separated samples (best possible 0.93) gave 0.25-0.75
-``bad_1d_input``          (n,) inputs raised or gave a different answer from (n, 1)
+- ``check_two_sample_basics(fn, seed=0, n=400, dim=2, shift=3.0)``: it runs, returns
+  one number in [0, 1], and tells two clearly separated Gaussians apart, given as
+  (n, dim) tensors and as (n,) tensors.
+- ``check_two_sample_test(fn, seed=0)``: everything a correct detector does.
+
+What they ask of a correct function, and the problem code when it fails:
+
+============================  ======================================================
+code                          the behaviour that failed
+============================  ======================================================
+``not_implemented``           the stub still raises ``NotImplementedError``
+``raised``                    any other exception on (n, d) Gaussian samples (``signature``:
+                              the function does not take ``(real, fake, seed=...)``)
+``returns_wrong_type``        the result is not one number (a tensor of predictions, None...)
+``output_out_of_range``       NaN, below 0 or above 1 (a percentage, a count of hits)
+``mutates_inputs``            ``real`` or ``fake`` changed during the call
+``always_half``               0.5 every time, whatever the data
+``constant_output``           the same number every time, whatever the data
+``matched_not_half``          two samples of N(0, 1) (1000 each) did not give 0.5 +/- 0.1
+``unbalanced_not_half``       1000 real rows against 300 fake rows of the same N(0, 1)
+                              did not give 0.5 +/- 0.1 (plain accuracy rewards always
+                              answering "real": 0.77 here)
+``inverted_labels``           clearly separated samples gave an accuracy below 0.25
+``shifted_not_detected``      clearly separated samples (best possible 0.93) gave 0.25-0.75
+``bad_1d_input``              (n,) inputs raised or gave a different answer from (n, d)
 ``accuracy_on_training_data``  small matched samples in 512 dimensions averaged > 0.65
-========================  ==========================================================
+============================  ======================================================
 
 How the training-data bug is caught: with 150 points per side in 512
 dimensions, any classifier that is trained to fit its data separates the
@@ -52,11 +65,13 @@ import torch
 
 from ..config import torch_threads
 from .report import Report
-from .student import grading_check
+from .errors import exception_text, raised_problem
+from .student import call_student, describe, grading_check
 
-__all__ = ["check_two_sample_test"]
+__all__ = ["check_two_sample_basics", "check_two_sample_test"]
 
 N_MATCHED = 1000
+N_UNBALANCED = 300
 N_SHIFTED = 400
 SHIFT = 3.0
 MATCHED_TOLERANCE = 0.10
@@ -93,11 +108,6 @@ def _seeded(seed: int) -> Iterator[None]:
             np.random.set_state(np_state)
 
 
-def _one_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {text[0][:200]}" if text else type(err).__name__
-
-
 def _to_number(value) -> Optional[float]:
     """The returned value as a float, or None when it is not a single number."""
     if isinstance(value, bool) or value is None:
@@ -115,55 +125,50 @@ def _to_number(value) -> Optional[float]:
     return None
 
 
-@grading_check("two_sample_test")
-def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
-    """Check a student's ``fn(real, fake, seed=0) -> float`` (held-out detector accuracy).
+class _Session:
+    """Calls the student's function on seeded Gaussians and turns what goes wrong into problems."""
 
-    Calls ``fn`` about ten times on seeded Gaussian samples of shapes (n, 1),
-    (n, 2), (n,) and (n, 512); takes about a second with a small torch
-    classifier trained for a few hundred steps. ``seed``
-    changes the data (hidden tests use another one). Returns a Report; test
-    cells call ``.raise_for_problems()``.
-    """
-    name = getattr(fn, "__name__", "your function")
-    report = Report(f"check_two_sample_test({name})")
-    gen = torch.Generator().manual_seed(10_000 + int(seed))
-    calls: List[float] = []
+    def __init__(self, fn: Callable, report: Report, seed: int, name: str):
+        self.fn, self.report, self.seed, self.name = fn, report, int(seed), name
+        self.gen = torch.Generator().manual_seed(10_000 + int(seed))
+        self.calls: List[float] = []
 
-    def gauss(n: int, d: int, shift: float = 0.0) -> torch.Tensor:
-        x = torch.randn(n, d, generator=gen)
+    def gauss(self, n: int, d: int, shift: float = 0.0) -> torch.Tensor:
+        """(n, d) standard normal rows; the mean moves by ``shift`` in Euclidean distance."""
+        x = torch.randn(n, d, generator=self.gen)
         if shift:
-            x = x + shift / math.sqrt(d)  # the mean moves by `shift` in Euclidean distance
+            x = x + shift / math.sqrt(d)
         return x
 
-    def call(real: torch.Tensor, fake: torch.Tensor, what: str, **kwargs) -> float:
+    def call(self, real: torch.Tensor, fake: torch.Tensor, what: str, **kwargs) -> float:
+        """The student's number for one pair of samples; records problems, raises _Stop on fatal ones."""
+        report, name = self.report, self.name
         saved = (real.clone(), fake.clone())
-        with _seeded(int(seed) + len(calls)):
-            try:
-                value = fn(real, fake, **kwargs)
-            except NotImplementedError:
+        with _seeded(self.seed + len(self.calls)):
+            result = call_student(self.fn, real, fake, **kwargs)
+        if not result.ok:
+            err = result.error
+            shape = f"real {tuple(real.shape)}, fake {tuple(fake.shape)}"
+            if raised_problem(err, name)[0] == "not_implemented":
                 report.problem(
                     "not_implemented",
                     f"{name} still raises NotImplementedError. Replace the `raise NotImplementedError()` "
                     "line with your code: split, train a classifier, return its held-out accuracy.",
                 )
                 raise _Stop from None
-            except Exception as err:  # noqa: BLE001 - the student's bug, reported in words
-                shape = f"real {tuple(real.shape)}, fake {tuple(fake.shape)}"
-                if real.dim() == 1:
-                    report.problem(
-                        "bad_1d_input",
-                        f"{name} raised {_one_line(err)} on 1-D inputs ({shape}). Samples of a 1-D "
-                        "distribution may come as shape (n,): reshape them to (n, 1) first, e.g. "
-                        "`real = real.reshape(len(real), -1)`.",
-                    )
-                    return float("nan")
+            if real.dim() == 1:
                 report.problem(
-                    "raised",
-                    f"{name} raised {_one_line(err)} when called on {what} ({shape}). "
-                    "Run it yourself on `torch.randn(1000, 1)` twice and read the error message.",
+                    "bad_1d_input",
+                    f"{name} raised {exception_text(err)} on 1-D inputs ({shape}). Samples of a 1-D "
+                    "distribution may come as shape (n,): reshape them to (n, 1) first, e.g. "
+                    "`real = real.reshape(len(real), -1)`.",
                 )
-                raise _Stop from None
+                return float("nan")
+            report.problem(*raised_problem(
+                err, name, fn=self.fn, context=f" when called on {what} ({shape})",
+                hint="Run it yourself on `torch.randn(1000, 1)` twice and read the error message."))
+            raise _Stop from None
+        value = result.value
         if not (torch.equal(real, saved[0]) and torch.equal(fake, saved[1])):
             report.problem(
                 "mutates_inputs",
@@ -174,10 +179,8 @@ def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
         number = _to_number(value)
         if number is None:
             report.problem(
-                "not_a_number",
-                f"{name} returned {type(value).__name__}"
-                + (f" of shape {tuple(value.shape)}" if hasattr(value, "shape") else "")
-                + ", not one number. Return the held-out accuracy as a float, e.g. "
+                "returns_wrong_type",
+                f"{name} returned {describe(value)}, not one number. Return the held-out accuracy as a float, e.g. "
                 "`return (predictions == labels).float().mean().item()`.",
             )
             raise _Stop
@@ -191,12 +194,98 @@ def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
             elif number > 100.0:
                 hint = " It looks like a count of correct answers: divide by the number of test rows."
             report.problem(
-                "out_of_range",
+                "output_out_of_range",
                 f"{name} returned {number:g} on {what}; an accuracy is a fraction between 0 and 1." + hint,
             )
             raise _Stop
-        calls.append(number)
+        self.calls.append(number)
         return number
+
+    def judge_separated(self, value: float, what: str) -> None:
+        """Problems for a clearly separated pair (best possible about 0.93) scored ``value``."""
+        if value < INVERTED_BELOW:
+            self.report.problem(
+                "inverted_labels",
+                f"On {what}, {self.name} returned {value:.3f}: almost always wrong, which means the "
+                "classifier learned the difference but the score counts it backwards. Compare "
+                "predictions with the same labels you trained on (real = 1, fake = 0), and return the "
+                "accuracy, not the error rate."
+                + (" Exactly 0 usually means the rows were not shuffled before the split, so the training "
+                   "part holds only real rows and the test part only fake ones." if value == 0.0 else ""),
+            )
+        elif value < SHIFTED_PASS:
+            self.report.problem(
+                "shifted_not_detected",
+                f"On {what} (the best possible detector scores 0.93), {self.name} returned only {value:.3f}. "
+                "The classifier is not learning: check that it is trained for enough steps with "
+                "`optimizer.step()`, that each row keeps its own label when you shuffle, and that the "
+                "inputs are scaled (e.g. standardised) before training.",
+            )
+
+    def judge_flat(self, column: float, flat: float, shape: str) -> None:
+        if column >= SHIFTED_PASS and not math.isnan(flat) and flat < SHIFTED_PASS:
+            self.report.problem(
+                "bad_1d_input",
+                f"{self.name} scored {column:.3f} on samples of shape {shape} but {flat:.3f} on the "
+                "same kind of samples of shape (n,). Treat (n,) as n samples of one feature: "
+                "`x = x.reshape(len(x), -1)`.",
+            )
+
+
+def _check_int(name: str, value, low: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise ValueError(f"{name} must be a whole number of at least {low}, got {value!r}.")
+    return value
+
+
+@grading_check("two_sample_test")
+def check_two_sample_basics(fn: Callable, *, seed: int = 0, n: int = N_SHIFTED, dim: int = 2,
+                            shift: float = SHIFT) -> Report:
+    """The basics of a student's ``fn(real, fake, seed=0) -> float``.
+
+    Two calls: ``n`` rows of N(0, I) in ``dim`` dimensions against ``n`` rows whose mean
+    moved by ``shift`` (Euclidean distance), given as (n, dim) tensors; then the same kind
+    of samples in one dimension as (n,) tensors. Each must return one number in [0, 1]
+    above 0.75 (``shift`` = 3: the best possible detector scores 0.93; keep ``shift`` >= 3).
+    ``seed``, ``n``, ``dim`` and ``shift`` vary the data (hidden tests use other values).
+    Problem codes: ``not_implemented``, ``raised``, ``returns_wrong_type``, ``output_out_of_range``,
+    ``mutates_inputs``, ``inverted_labels``, ``shifted_not_detected``, ``bad_1d_input``.
+    """
+    _check_int("n", n, 20)
+    _check_int("dim", dim, 1)
+    if not float(shift) >= SHIFT:
+        raise ValueError(f"shift must be at least {SHIFT} (clearly separated samples), got {shift!r}.")
+    name = getattr(fn, "__name__", "your function")
+    report = Report(f"check_two_sample_basics({name})")
+    s = _Session(fn, report, seed, name)
+    try:
+        what = f"{dim}-D Gaussians {shift:g} apart (shape (n, {dim}))"
+        column = s.call(s.gauss(n, dim), s.gauss(n, dim, shift), what)
+        s.judge_separated(column, what)
+        real_1d, fake_1d = s.gauss(n, 1).reshape(-1), s.gauss(n, 1, shift).reshape(-1)
+        flat = s.call(real_1d, fake_1d, f"N(0, 1) against N({shift:g}, 1) as 1-D tensors of shape (n,)")
+    except _Stop:
+        return report
+    if not math.isnan(flat) and "inverted_labels" not in report.codes:
+        s.judge_separated(flat, f"N(0, 1) against N({shift:g}, 1) given as (n,) tensors")
+    s.judge_flat(column, flat, f"(n, {dim})")
+    return report
+
+
+@grading_check("two_sample_test")
+def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
+    """Check a student's ``fn(real, fake, seed=0) -> float`` (balanced held-out detector accuracy).
+
+    Calls ``fn`` about a dozen times on seeded Gaussian samples of shapes (n, 1),
+    (n, 2), (n,) and (n, 512), one pair of them of unequal sizes; takes about a second
+    with a small torch classifier trained for a few hundred steps. ``seed`` changes the
+    data (hidden tests use another one). Returns a Report; test cells call
+    ``.raise_for_problems()``.
+    """
+    name = getattr(fn, "__name__", "your function")
+    report = Report(f"check_two_sample_test({name})")
+    s = _Session(fn, report, seed, name)
+    gauss, call, calls = s.gauss, s.call, s.calls
 
     try:
         matched = call(gauss(N_MATCHED, 1), gauss(N_MATCHED, 1), "two samples of N(0, 1)")
@@ -227,31 +316,9 @@ def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
         )
         return report
 
-    for value, what in ((shifted, "N(0, 1) against N(3, 1)"), (shifted_2d, "2-D Gaussians 3 apart")):
-        if value < INVERTED_BELOW:
-            report.problem(
-                "inverted_labels",
-                f"On {what}, {name} returned {value:.3f}: almost always wrong, which means the "
-                "classifier learned the difference but the score counts it backwards. Compare "
-                "predictions with the same labels you trained on (real = 1, fake = 0), and return the "
-                "accuracy, not the error rate.",
-            )
-        elif value < SHIFTED_PASS:
-            report.problem(
-                "shifted_not_detected",
-                f"On {what} (the best possible detector scores 0.93), {name} returned only {value:.3f}. "
-                "The classifier is not learning: check that it is trained for enough steps with "
-                "`optimizer.step()`, that each row keeps its own label when you shuffle, and that the "
-                "inputs are scaled (e.g. standardised) before training.",
-            )
-
-    if shifted >= SHIFTED_PASS and not math.isnan(shifted_flat) and shifted_flat < SHIFTED_PASS:
-        report.problem(
-            "bad_1d_input",
-            f"{name} scored {shifted:.3f} on samples of shape (n, 1) but {shifted_flat:.3f} on the "
-            "same kind of samples of shape (n,). Treat (n,) as n samples of one feature: "
-            "`x = x.reshape(len(x), -1)`.",
-        )
+    s.judge_separated(shifted, "N(0, 1) against N(3, 1)")
+    s.judge_separated(shifted_2d, "2-D Gaussians 3 apart")
+    s.judge_flat(shifted, shifted_flat, "(n, 1)")
 
     memorised = False
     if matched > 0.5 - MATCHED_TOLERANCE:
@@ -284,19 +351,37 @@ def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
         )
 
     if report.passed:
+        try:
+            unbalanced = call(gauss(N_MATCHED, 1), gauss(N_UNBALANCED, 1),
+                              f"{N_MATCHED} real rows against {N_UNBALANCED} fake rows of the same N(0, 1)")
+        except _Stop:
+            return report
+        if abs(unbalanced - 0.5) > MATCHED_TOLERANCE:
+            share = N_MATCHED / (N_MATCHED + N_UNBALANCED)
+            report.problem(
+                "unbalanced_not_half",
+                f"On {N_MATCHED} real rows against {N_UNBALANCED} fake rows drawn from the SAME N(0, 1), "
+                f"{name} returned {unbalanced:.3f}. The samples do not differ, so the answer must be "
+                f"near 0.5; but with unequal sizes a classifier that always says \"real\" is right "
+                f"{share:.0%} of the time, so plain accuracy rewards guessing the bigger class. Return the "
+                "balanced accuracy, (accuracy on held-out real rows + accuracy on held-out fake rows) / 2, "
+                "or first subsample the bigger sample down to the size of the smaller one.",
+            )
+
+    if report.passed:
         # Reproducibility is a warning only: same data, same seed, different global RNG states.
         real, fake = gauss(200, 1), gauss(200, 1, 1.0)
         results = []
         for global_seed in (777, 12345):
             with _seeded(global_seed):
-                try:
-                    results.append(_to_number(fn(real, fake, seed=1)))
-                except TypeError:
-                    report.warn("no_seed_argument", f"{name} does not accept `seed=`; keep the signature "
-                                "`(real, fake, seed=0)` so results can be reproduced.")
-                    break
-                except Exception:  # noqa: BLE001 - only a warning
-                    break
+                again = call_student(fn, real, fake, seed=1)
+            if again.ok:
+                results.append(_to_number(again.value))
+                continue
+            if raised_problem(again.error, name, fn=fn)[0] == "signature":
+                report.warn("no_seed_argument", f"{name} does not accept `seed=`; keep the signature "
+                            "`(real, fake, seed=0)` so results can be reproduced.")
+            break
         if len(results) == 2 and results[0] != results[1]:
             report.warn("ignores_seed", f"{name} gave {results[0]} and then {results[1]} for the same "
                         "samples and seed=1: seed your split and your model with `seed` so results repeat.")

@@ -26,37 +26,30 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .errors import raised_problem
 from .report import Report
-from .student import grading_check
+from .student import call_student, describe, grading_check
 
 
 def _call(report: Report, fn: Callable, args: tuple, name: str):
-    try:
-        return fn(*args)
-    except NotImplementedError:
-        report.problem(
-            "not_implemented",
-            f"{name} still raises NotImplementedError. Replace the `raise NotImplementedError()` line with your code.",
-        )
-    except Exception as err:  # noqa: BLE001 (any student error becomes a message)
-        text = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
-        report.problem(
-            "raised",
-            f"{name} raised {type(err).__name__}: {text}. It should return a single number as a 0-d tensor.",
-        )
+    result = call_student(fn, *args)
+    if result.ok:
+        return result.value
+    report.problem(*raised_problem(result.error, name, fn=fn,
+                                   hint="It should return a single number as a 0-d tensor."))
     return None
 
 
 def _scalar(report: Report, out, name: str, what: str) -> Optional[torch.Tensor]:
     if isinstance(out, (float, int)) and not isinstance(out, bool):
         report.problem(
-            "not_tensor",
+            "returns_wrong_type",
             f"{name} returned a Python number ({out!r}), so no gradient can flow through it. Return the "
             f"tensor itself (no `.item()` or `float(...)`): {what}.",
         )
         return None
     if not isinstance(out, torch.Tensor):
-        report.problem("not_tensor", f"{name} returned a {type(out).__name__}; it should return a 0-d tensor: {what}.")
+        report.problem("returns_wrong_type", f"{name} returned {describe(out)}; it should return a 0-d tensor: {what}.")
         return None
     if out.numel() != 1:
         report.problem(
@@ -150,6 +143,11 @@ def check_critic_loss(loss_fn: Callable, *, seed: int = 1234, batch_sizes: Tuple
     Checks the value on fixed scores and the gradients (1/B_f for each fake score, -1/B_r for each real one).
     ``seed``, ``batch_sizes`` (B_r, B_f, different from each other) and ``dtype`` choose the probe
     scores; hidden tests pass others.
+
+    Problem codes: ``not_implemented``, ``raised``, ``signature``, ``needs_equal_batches``,
+    ``returns_wrong_type``, ``not_scalar``, ``not_finite``, ``wrong_value``, ``not_differentiable``,
+    and the named mistakes ``sign_flipped``, ``sum_not_mean``, ``generator_loss``, ``missing_real_term``,
+    ``missing_fake_term``, ``uses_sigmoid``, ``classifier_loss``, ``squared``, ``squared_scores``, ``abs``.
     """
     if not callable(loss_fn):
         raise TypeError(f"check_critic_loss needs your function, got {type(loss_fn).__name__}.")
@@ -369,6 +367,13 @@ def check_gradient_penalty(penalty_fn: Callable, *, sample_shape: Sequence[int] 
     ``real`` and ``fake`` have shape ``(batch, *sample_shape)``. Probes with linear critics of
     gradient norm 3 and 0.5 (penalty exactly 4 and 0.25), checks the interpolates the critic saw,
     and checks that the penalty can be backpropagated into the critic's weights.
+
+    Problem codes: ``not_implemented``, ``raised``, ``signature``, ``returns_wrong_type``, ``not_scalar``,
+    ``not_finite``, ``critic_not_called``, ``wrong_input``, ``eps_per_feature``, ``not_interpolated``,
+    ``real_only``, ``fake_only``, ``eps_not_uniform``, ``one_eps_for_batch``, ``wrong_value``,
+    ``no_create_graph``, and the named mistakes of ``_GP_MESSAGES`` (``missing_square``, ``abs_not_square``,
+    ``squared_norm``, ``missing_one``, ``missing_one_no_square``, ``sum_not_mean``, ``norm_over_batch``,
+    ``grad_of_mean``, ``norm_wrong_dim``, ``norm_not_per_sample``, ``one_sided``).
     """
     if not callable(penalty_fn):
         raise TypeError(f"check_gradient_penalty needs your function, got {type(penalty_fn).__name__}.")

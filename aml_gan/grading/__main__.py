@@ -1,0 +1,75 @@
+"""Command line: ``python -m aml_gan.grading grade <assignment> [options]`` (what ``make grade`` runs)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m aml_gan.grading", description="Instructor grading tools.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    grade = commands.add_parser(
+        "grade", formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="autograde every submission of an assignment not graded yet, in parallel and sandboxed",
+        description=(
+            "Autograde every submission under submitted/<student>/<assignment>/ that is not graded yet,\n"
+            "with plain nbgrader, one working copy and temporary gradebook per submission, in parallel\n"
+            "worker processes (or on a Dask cluster), each student's kernel sandboxed with bubblewrap\n"
+            "where it is installed. Grades are merged into the course gradebook one student at a time;\n"
+            "interrupt it at any point and run it again to grade what is missing."),
+        epilog="Run from the course folder (the one holding nbgrader_config.py), e.g. `make grade A=02_losses`.")
+    grade.add_argument("assignment", help="assignment id, e.g. 02_losses")
+    grade.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: one per core)")
+    grade.add_argument("--timeout", type=float, default=600.0,
+                       help="wall-clock limit per submission in seconds (default 600); a cell is also "
+                            "stopped at the course's per-cell limit or this, whichever is shorter")
+    grade.add_argument("--cell-timeout", type=int, default=None,
+                       help="per-cell limit in seconds (default: the course's, nbgrader_config.py)")
+    grade.add_argument("--memory", default="4G",
+                       help="memory for each student's kernel, e.g. 4G or 512M (default 4G; 0: no limit)")
+    grade.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="grade on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs .[grading])")
+    grade.add_argument("--force", action="store_true", help="regrade submissions graded before")
+    grade.add_argument("--sandbox", choices=("auto", "on", "off"), default="auto",
+                       help="auto: bubblewrap where it works, else warn and run unsandboxed; on: refuse to "
+                            "run without it; off: never (default auto)")
+    grade.add_argument("--course", type=Path, default=Path("."), help="the course folder (default: here)")
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    from .classroom import GradingError, grade_class
+    from .sandbox import parse_size
+
+    try:
+        if args.jobs is not None and args.jobs < 1:
+            raise GradingError("--jobs (JOBS) must be 1 or more")
+        if args.timeout <= 0:
+            raise GradingError("--timeout (TIMEOUT) must be a positive number of seconds")
+        memory = parse_size(args.memory)
+        summary = grade_class(args.course, args.assignment, jobs=args.jobs, timeout=args.timeout,
+                              cell_timeout=args.cell_timeout, memory=memory or None, scheduler=args.scheduler,
+                              force=args.force, sandbox_mode=args.sandbox, say=lambda s: print(s, flush=True))
+    except (GradingError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print()
+    if summary.rows:
+        print(summary.table())
+        print()
+    graded = len(summary.rows) - summary.failed
+    print(f"{graded} graded, {summary.failed} could not be graded, {summary.skipped} graded before; "
+          f"{summary.seconds:.0f} s.")
+    if summary.unsandboxed:
+        print(f"!!! {summary.unsandboxed} submission(s) ran UNSANDBOXED (no working bubblewrap).")
+    if summary.interrupted:
+        print("Interrupted: what finished is merged; run the same command again to grade the rest.")
+    print(summary.where)
+    return 130 if summary.interrupted else (1 if summary.failed else 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

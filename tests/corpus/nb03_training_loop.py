@@ -1,0 +1,241 @@
+"""Submissions for notebook 03 (the training loop).
+
+The exercise ``train_step`` is graded by ``test_train_step`` and
+``test_train_step_other_networks``; its submissions live in ``tests/corpus/train_step.py``.
+This module holds the loop exercise ``train_gan`` (graded by ``test_training_loop``):
+correct loops in other styles, and the loop bugs students and real code make.
+"""
+from . import correct, mistake
+
+ASSIGNMENT = "03_training_loop"
+EXERCISES = {
+    "train_step": ("test_train_step", "test_train_step_other_networks"),
+    "train_gan": ("test_training_loop",),
+}
+
+_SIGNATURE = "def train_gan(gen, disc, gen_optim, disc_optim, samples, latent_dim, epochs, batch_size, step_fn):\n"
+
+
+def _loop(body: str) -> str:
+    return _SIGNATURE + body
+
+
+SUBMISSIONS = [
+    # ------------------------------------------------------------------ correct loops, other styles
+    correct("index_the_batch_drop_last", train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True, drop_last=True)
+    gen_losses, disc_losses = [], []
+    for epoch in range(epochs):
+        for batch in loader:
+            real_batch = batch[0]
+            g, d = step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+            gen_losses.append(g)
+            disc_losses.append(d)
+    return {"gen_loss": gen_losses, "disc_loss": disc_losses}
+''')),
+    correct("enumerate_and_print_progress", train_gan=_loop('''\
+    dataset = TensorDataset(samples)                       # one tensor: no labels
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for epoch in range(1, epochs + 1):
+        for i, (x,) in enumerate(loader):
+            losses = step_fn(gen, disc, gen_optim, disc_optim, x, latent_dim)
+            history["gen_loss"].append(float(losses[0]))
+            history["disc_loss"].append(float(losses[1]))
+        print(f"epoch {epoch}/{epochs}: G {history['gen_loss'][-1]:.3f}, D {history['disc_loss'][-1]:.3f}")
+    return history
+''')),
+    correct("while_loops_and_manual_iterator", train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    record = dict(gen_loss=[], disc_loss=[])
+    epoch = 0
+    while epoch < epochs:
+        batches = iter(loader)                             # a fresh pass over the data each epoch
+        while True:
+            try:
+                (real,) = next(batches)
+            except StopIteration:
+                break
+            g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, real, latent_dim)
+            record["gen_loss"].append(g_loss)
+            record["disc_loss"].append(d_loss)
+        epoch += 1
+    return record
+''')),
+    correct("keyword_arguments_and_tqdm_bar", train_gan=_loop('''\
+    from tqdm.auto import tqdm
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    with tqdm(total=epochs * len(loader), desc="GAN") as bar:   # writes to stderr: the check keeps it
+        for _ in range(epochs):
+            for (real_batch,) in loader:
+                g_loss, d_loss = step_fn(gen=gen, disc=disc, gen_optim=gen_optim, disc_optim=disc_optim,
+                                         real_batch=real_batch, latent_dim=latent_dim)
+                history["gen_loss"].append(g_loss)
+                history["disc_loss"].append(d_loss)
+                bar.update(1)
+    return history
+''')),
+    # ------------------------------------------------------------------ mistakes
+    mistake("step_after_the_batch_loop", mentions=("one_step_per_epoch",),
+            origin="https://github.com/DeepReinforcementLearning/DeepReinforcementLearningInAction/pull/13",
+            train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for epoch in range(epochs):
+        for (real_batch,) in loader:
+            real_batch = real_batch
+        g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+        history["gen_loss"].append(g_loss)
+        history["disc_loss"].append(d_loss)
+    return history
+''')),
+    mistake("fresh_iterator_every_step", mentions=("not_every_sample_each_epoch",),
+            origin="https://github.com/skhu101/GM-NAS/issues/4",
+            train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for epoch in range(epochs):
+        for step in range(len(loader)):
+            (real_batch,) = next(iter(loader))       # a new iterator each time: a random batch, not the next one
+            g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+            history["gen_loss"].append(g_loss)
+            history["disc_loss"].append(d_loss)
+    return history
+''')),
+    mistake("one_batch_drawn_before_the_loops", mentions=("same_batch_every_step",),
+            origin="https://github.com/ZhaoJ9014/face.evoLVe/pull/39",
+            train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    (real_batch,) = next(iter(loader))
+    history = {"gen_loss": [], "disc_loss": []}
+    for epoch in range(epochs):
+        for _ in loader:
+            g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+            history["gen_loss"].append(g_loss)
+            history["disc_loss"].append(d_loss)
+    return history
+''')),
+    mistake("batch_not_unpacked", mentions=("batch_not_unpacked",),
+            origin="https://github.com/davidbau/dissect/issues/10",
+            train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for epoch in range(epochs):
+        for batch in loader:
+            g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, batch, latent_dim)
+            history["gen_loss"].append(g_loss)
+            history["disc_loss"].append(d_loss)
+    return history
+''')),
+    mistake("epoch_and_batch_loops_swapped", mentions=("not_every_sample_each_epoch",),
+            origin="https://github.com/zplizzi/pytorch-ppo/issues/4",
+            train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for (real_batch,) in loader:
+        for epoch in range(epochs):
+            g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+            history["gen_loss"].append(g_loss)
+            history["disc_loss"].append(d_loss)
+    return history
+''')),
+    mistake("calls_train_step_by_name", mentions=("step_not_called",),
+            train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for epoch in range(epochs):
+        for (real_batch,) in loader:
+            g_loss, d_loss = train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+            history["gen_loss"].append(g_loss)
+            history["disc_loss"].append(d_loss)
+    return history
+''')),
+    mistake("epochs_off_by_one", mentions=("wrong_number_of_epochs",),
+            train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for epoch in range(1, epochs):
+        for (real_batch,) in loader:
+            g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+            history["gen_loss"].append(g_loss)
+            history["disc_loss"].append(d_loss)
+    return history
+''')),
+    mistake("global_batch_size", mentions=("wrong_batch_size",),
+            train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=BATCH_SIZE, shuffle=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for epoch in range(epochs):
+        for (real_batch,) in loader:
+            g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+            history["gen_loss"].append(g_loss)
+            history["disc_loss"].append(d_loss)
+    return history
+''')),
+    mistake("global_latent_dim", mentions=("latent_dim_wrong",),
+            train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for epoch in range(epochs):
+        for (real_batch,) in loader:
+            g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, real_batch, LATENT_DIM)
+            history["gen_loss"].append(g_loss)
+            history["disc_loss"].append(d_loss)
+    return history
+''')),
+    mistake("item_on_the_returned_floats", mentions=("raised", "without `.item()`"),
+            train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for epoch in range(epochs):
+        for (real_batch,) in loader:
+            g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+            history["gen_loss"].append(g_loss.item())
+            history["disc_loss"].append(d_loss.item())
+    return history
+''')),
+    mistake("losses_unpacked_in_the_wrong_order", mentions=("history_swapped",),
+            train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for epoch in range(epochs):
+        for (real_batch,) in loader:
+            d_loss, g_loss = step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+            history["gen_loss"].append(g_loss)
+            history["disc_loss"].append(d_loss)
+    return history
+''')),
+    mistake("records_once_per_epoch", mentions=("history_wrong_length",),
+            train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for epoch in range(epochs):
+        g_sum = d_sum = 0.0
+        for (real_batch,) in loader:
+            g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+            g_sum += g_loss
+            d_sum += d_loss
+        history["gen_loss"].append(g_sum / len(loader))
+        history["disc_loss"].append(d_sum / len(loader))
+    return history
+''')),
+    mistake("forgets_to_return", mentions=("returns_wrong_type",),
+            train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for epoch in range(epochs):
+        for (real_batch,) in loader:
+            g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+            history["gen_loss"].append(g_loss)
+            history["disc_loss"].append(d_loss)
+''')),
+    mistake("hands_in_the_course_fit", mentions=("used_reference",),
+            train_gan=_loop('''\
+    from aml_gan.training import fit
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    h = fit(gen, disc, gen_optim, disc_optim, loader, latent_dim=latent_dim, epochs=epochs,
+            step_fn=step_fn, progress=False)
+    return {"gen_loss": h.gen_loss, "disc_loss": h.disc_loss}
+''')),
+]
