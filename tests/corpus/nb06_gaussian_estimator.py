@@ -103,7 +103,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "numpy_arrays",  # converts to NumPy to do the maths
-        mentions=("not_tensor",),
+        mentions=("returns_wrong_type",),
         implied_gaussian=_answer('''    W = generator[0].weight.detach().numpy()
     b = generator[0].bias.detach().numpy()
     return b.copy(), W @ W.T

@@ -102,7 +102,7 @@ SUBMISSIONS = [
             alternating_step=_ALT + '''    x_new = x - lr * y
     return x_new, y - lr * x_new
 '''),
-    mistake("alt_returns_only_x", mentions=("bad_return",),
+    mistake("alt_returns_only_x", mentions=("returns_wrong_type",),
             alternating_step=_ALT + '''    x_new = x - lr * y
     y_new = y + lr * x_new
     return x_new
@@ -135,7 +135,7 @@ SUBMISSIONS = [
     mistake("critic_elementwise", mentions=("needs_equal_batches",),  # pairs real and fake sample by sample
             critic_loss=_CRITIC + '''    return (critic_fake - critic_real).mean()
 '''),
-    mistake("critic_item", mentions=("not_tensor",),  # a Python float: nothing to backpropagate
+    mistake("critic_item", mentions=("returns_wrong_type",),  # a Python float: nothing to backpropagate
             critic_loss=_CRITIC + '''    return critic_fake.mean().item() - critic_real.mean().item()
 '''),
     mistake("critic_sum", mentions=("sum_not_mean",),
