@@ -75,6 +75,12 @@ def is_fast() -> bool:
     return bool(os.environ.get("NBGRADER_EXECUTION"))
 
 
+def live_widgets() -> bool:
+    """False while nbgrader grades a notebook: sliders do nothing there, and building live
+    widgets in a headless kernel can stall nbclient (jupyter/nbclient#312)."""
+    return not os.environ.get("NBGRADER_EXECUTION")
+
+
 def budget(*, full: T, fast: T) -> T:
     """Pick a budget (steps, epochs, sizes): ``fast`` in fast mode, ``full`` otherwise."""
     return fast if is_fast() else full

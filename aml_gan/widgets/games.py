@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..games import METHODS, radius, simulate, trajectory
+from ..config import live_widgets
 
 __all__ = ["game_trajectory", "plot_game_grid", "game_explorer", "show_game_explorer"]
 
@@ -71,6 +72,9 @@ def game_explorer(*, x0: float = 1.0, y0: float = 0.0, lr: float = 0.1, steps: i
     Returns an ipywidgets ``VBox`` to display, or ``None`` (with a printed message)
     when ipywidgets is missing or broken.
     """
+    if not live_widgets():
+        print("(The live sliders appear when you run this notebook yourself; the figure above shows the same.)")
+        return None
     try:
         import ipywidgets as widgets
         from IPython.display import display

@@ -16,6 +16,7 @@ from typing import Dict, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from ..config import live_widgets
 
 __all__ = ["generator_loss_curves", "plot_generator_losses", "plot_margin_loss", "show_loss_explorer"]
 
@@ -103,6 +104,9 @@ def show_loss_explorer(marks: Sequence[float] = (0.02, 0.3, 0.8), margins: Seque
     plot_margin_loss(margins, ax=axes[2])
     fig.tight_layout()
     plt.show()
+    if not live_widgets():
+        print("(The live sliders appear when you run this notebook yourself; the figure above shows the same.)")
+        return None
     try:
         import ipywidgets as W
     except ImportError:  # pragma: no cover - ipywidgets is a dependency

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ..metrics.two_sample import gaussian_best_accuracy, two_sample_accuracy
+from ..config import live_widgets
 
 __all__ = ["accuracy_vs_shift", "plot_accuracy_vs_shift", "two_sample_explorer", "show_two_sample_demo"]
 
@@ -110,6 +111,9 @@ def two_sample_explorer(*, n: int = 500, seed: int = 0, steps: int = 150):
     Returns an ipywidgets ``VBox`` to display, or ``None`` (with a printed
     message) when ipywidgets is missing or broken.
     """
+    if not live_widgets():
+        print("(The live sliders appear when you run this notebook yourself; the figure above shows the same.)")
+        return None
     try:
         import ipywidgets as widgets
         from IPython.display import display
