@@ -59,7 +59,7 @@ RUN_ALL_TIMEOUT_S = 300
 SHOWS = {
     "01_motivation": dict(figures=7, sliders=2, progress_bars=0),
     "02_losses": dict(figures=5, sliders=2, progress_bars=0),
-    "03_training_loop": dict(figures=3, sliders=0, progress_bars=1),
+    "03_training_loop": dict(figures=4, sliders=0, progress_bars=0),  # trains with the student's own loop
     "04_sequence_gan": dict(figures=4, sliders=0, progress_bars=2),
     "05_dcgan_pets": dict(figures=7, sliders=0, progress_bars=1),  # one is the animation's frame
     "06_gaussian_estimator": dict(figures=3, sliders=0, progress_bars=0),

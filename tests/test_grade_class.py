@@ -334,8 +334,14 @@ def _state(course: Course, assignment: str) -> dict:
 
 
 def _cells(nb) -> list:
-    return [(c.cell_type, c.source, [o.get("ename") or o["output_type"] for o in c.get("outputs", [])
-                                     if o["output_type"] in ("error", "stream")]) for c in nb.cells]
+    """Each cell's source and the errors and stream names it showed (a kernel may split one print
+    into several stream messages, so consecutive pieces of the same stream count once)."""
+    def shown(cell):
+        kinds = [o.get("ename") or o.get("name") for o in cell.get("outputs", [])
+                 if o["output_type"] in ("error", "stream")]
+        return [k for i, k in enumerate(kinds) if i == 0 or k != kinds[i - 1]]
+
+    return [(c.cell_type, c.source, shown(c)) for c in nb.cells]
 
 
 def test_result_equals_serial_nbgrader_autograde(tmp_path):
