@@ -43,3 +43,26 @@ def test_submission_is_graded_fairly(assignment, name, live):
     assert grades, f"{name} names no test cell to grade it"
     problems = verdict(sub, grades)
     assert not problems, "\n".join(problems)
+
+
+def test_every_graded_exercise_has_a_corpus():
+    """At least three correct styles other than the solution's and five realistic mistakes per exercise,
+    and every answer cell of every notebook is in its corpus."""
+    from conftest import SOLUTIONS, assignments, nbgrader_meta, read_notebook
+
+    short = []
+    for assignment in assignments():
+        nb = read_notebook(SOLUTIONS / assignment / f"{assignment}.ipynb")
+        answers = [nbgrader_meta(c)["grade_id"] for c in nb.cells
+                   if nbgrader_meta(c).get("solution") and c.cell_type == "code"]
+        corpus = CORPUS.get(assignment)
+        for answer in answers:
+            entries = [s for s in (corpus.submissions if corpus else []) if answer in s.cells]
+            solution = next(c.source for c in nb.cells if nbgrader_meta(c).get("grade_id") == answer)
+            styles = {s.cells[answer].strip() for s in entries if s.correct} - {solution.strip()}
+            mistakes = [s for s in entries if not s.correct]
+            if len(styles) < 3 or len(mistakes) < 5:
+                short.append(f"{assignment}/{answer}: {len(styles)} other correct styles, {len(mistakes)} mistakes")
+            if corpus is not None and answer not in corpus.exercises:
+                short.append(f"{assignment}/{answer}: not in EXERCISES (its test cells are unknown)")
+    assert not short, "\n".join(short)

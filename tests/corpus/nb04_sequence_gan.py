@@ -348,3 +348,7 @@ SUBMISSIONS = [
 '''),
     ),
 ]
+
+# The grading issue's own cases, through real nbgrader: plain ReLU networks of 64 units in both, and
+# a 128-unit ReLU generator, which the old 600-step hidden test failed at some seeds.
+THROUGH_NBGRADER = ["gen_plain_relu_64", "disc_plain_relu_64", "gen_relu_128_functional"]
