@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aml_gan.checks import check_train_step
+from aml_gan.config import seed_everything
 from student_copies import as_student
 
 
@@ -1018,13 +1019,9 @@ def test_the_students_networks_are_left_untouched():
 
 
 def test_deterministic_and_restores_random_state():
-    torch.manual_seed(42)
-    random.seed(42)
-    np.random.seed(42)
+    seed_everything(42)
     expected = (torch.rand(3), random.random(), np.random.rand())
-    torch.manual_seed(42)
-    random.seed(42)
-    np.random.seed(42)
+    seed_everything(42)
     first = check_train_step(bug_saturating)
     got = (torch.rand(3), random.random(), np.random.rand())
     assert torch.equal(expected[0], got[0]) and expected[1:] == got[1:]

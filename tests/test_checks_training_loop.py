@@ -18,6 +18,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from aml_gan.checks import check_training_loop
+from aml_gan.config import seed_everything
 from aml_gan.training import fit
 from corpus import nb03_training_loop as corpus
 
@@ -113,13 +114,9 @@ def test_stub_and_the_package_fit():
 
 
 def test_check_is_deterministic_and_leaves_random_state_alone():
-    torch.manual_seed(1)
-    random.seed(1)
-    np.random.seed(1)
+    seed_everything(1)
     expected = (torch.rand(2), random.random(), np.random.rand())
-    torch.manual_seed(1)
-    random.seed(1)
-    np.random.seed(1)
+    seed_everything(1)
     a = check_training_loop(_loop(batches=lambda loader: [next(iter(loader))] * len(loader)), seed=4)
     b = check_training_loop(_loop(batches=lambda loader: [next(iter(loader))] * len(loader)), seed=4)
     assert a.problems == b.problems and a.problems
