@@ -73,7 +73,6 @@ def game_explorer(*, x0: float = 1.0, y0: float = 0.0, lr: float = 0.1, steps: i
     when ipywidgets is missing or broken.
     """
     if not live_widgets():
-        print("(The live sliders appear when you run this notebook yourself; the figure above shows the same.)")
         return None
     try:
         import ipywidgets as widgets

@@ -105,7 +105,6 @@ def show_loss_explorer(marks: Sequence[float] = (0.02, 0.3, 0.8), margins: Seque
     fig.tight_layout()
     plt.show()
     if not live_widgets():
-        print("(The live sliders appear when you run this notebook yourself; the figure above shows the same.)")
         return None
     try:
         import ipywidgets as W

@@ -112,7 +112,6 @@ def two_sample_explorer(*, n: int = 500, seed: int = 0, steps: int = 150):
     message) when ipywidgets is missing or broken.
     """
     if not live_widgets():
-        print("(The live sliders appear when you run this notebook yourself; the figure above shows the same.)")
         return None
     try:
         import ipywidgets as widgets
