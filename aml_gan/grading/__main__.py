@@ -22,9 +22,9 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Run from the course folder (the one holding nbgrader_config.py), e.g. `make grade A=02_losses`.")
     grade.add_argument("assignment", help="assignment id, e.g. 02_losses")
     grade.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: one per core)")
-    grade.add_argument("--timeout", type=float, default=600.0,
-                       help="wall-clock limit per submission in seconds (default 600); a cell is also "
-                            "stopped at the course's per-cell limit or this, whichever is shorter")
+    grade.add_argument("--timeout", type=float, default=900.0,
+                       help="wall-clock limit per submission in seconds (default 900); a cell is stopped "
+                            "at the course's per-cell limit or a third of this, whichever is shorter")
     grade.add_argument("--cell-timeout", type=int, default=None,
                        help="per-cell limit in seconds (default: the course's, nbgrader_config.py)")
     grade.add_argument("--memory", default="4G",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -26,7 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Tuple
 
-from . import sandbox, tamper
+from . import limits, sandbox, tamper
+from . import files as safe_files
+from . import submission
 from .submission import Job, Result, grade_submission, stop_on_interrupt
 
 __all__ = ["Course", "Summary", "grade_class"]
@@ -117,7 +120,7 @@ class Summary:
         return "\n".join(lines)
 
 
-def grade_class(root: Path, assignment: str, *, jobs: Optional[int] = None, timeout: float = 600.0,
+def grade_class(root: Path, assignment: str, *, jobs: Optional[int] = None, timeout: float = 900.0,
                 cell_timeout: Optional[int] = None, memory: Optional[int] = 4 * 2**30,
                 scheduler: Optional[str] = None, force: bool = False, sandbox_mode: str = "auto",
                 say: Callable[[str], None] = print) -> Summary:
@@ -135,9 +138,8 @@ def grade_class(root: Path, assignment: str, *, jobs: Optional[int] = None, time
         if not plan.students:
             say(f"No submissions of {assignment} yet: they go in {course.folder('submitted', '<student>', assignment)}/.")
         _announce(say, assignment, len(plan.todo), summary.skipped, jobs, scheduler, sandbox_mode)
-        options = dict(timeout=timeout, cell_timeout=min(cell_timeout or course.cell_timeout, int(timeout)),
-                       memory=memory, sandbox=sandbox_mode, hide=[str(course.root)],
-                       threads=None if scheduler else max(1, _cores() // jobs))
+        options = dict(timeout=timeout, cell_timeout=submission.cell_limit(cell_timeout or course.cell_timeout, timeout),
+                       memory=memory, sandbox=sandbox_mode, threads=None if scheduler else max(1, _cores() // jobs))
         job_list = [_make_job(course, plan, student, options) for student in plan.todo]
         runner = _run_dask(job_list, scheduler) if scheduler else _run_local(job_list, jobs)
         width = len(str(len(job_list)))
@@ -148,6 +150,7 @@ def grade_class(root: Path, assignment: str, *, jobs: Optional[int] = None, time
                     continue
                 with _interrupts_deferred():
                     _merge(course, result)
+                    _save_status(course, job, result)
                 row = _row(course, result)
                 summary.rows.append(row)
                 summary.failed += not result.graded
@@ -158,11 +161,14 @@ def grade_class(root: Path, assignment: str, *, jobs: Optional[int] = None, time
             summary.interrupted = True
         finally:
             runner.close()
+    graded_now = {r.student for r in summary.rows}
+    summary.rows += [_earlier_row(course, assignment, s) for s in plan.students if s not in graded_now]
     summary.rows.sort(key=lambda r: r.student)
     summary.seconds = time.monotonic() - tic
     summary.where = (f"Grades: {course.gradebook_file or course.db_url} (the Formgrader shows them; "
                      f"`nbgrader export` writes grades.csv)\n"
                      f"Graded notebooks: {course.folder('autograded', '<student>', assignment)}\n"
+                     f"Logs, one per submission: {_log_folder(course, assignment)}\n"
                      f"Feedback for students: nbgrader generate_feedback {assignment}")
     return summary
 
@@ -186,8 +192,16 @@ def _plan(course: Course, assignment: str, force: bool) -> _Plan:
     with course.gradebook() as gb:
         template = _assignment_template(course, gb, assignment)
         prior = {s.student.id: _state(s) for s in gb.find_assignment(assignment).submissions}
-    todo = [s for s in students if force or s not in prior or _folder_outdated(course, assignment, s)]
+    todo = [s for s in students if force or ((s not in prior or _folder_outdated(course, assignment, s))
+                                             and not _stopped_before(course, assignment, s))]
     return _Plan(assignment, template, _released_counts(course, assignment), students, todo, prior)
+
+
+def _stopped_before(course: Course, assignment: str, student: str) -> bool:
+    """A submission that could not be graded last time, handed in unchanged since: not retried."""
+    status = _load_status(course, assignment, student)
+    return bool(status) and not status.get("graded") and not status.get("worker_failed") \
+        and status.get("fingerprint") == _fingerprint(course, assignment, student)
 
 
 def _submitted_students(course: Course, assignment: str) -> List[str]:
@@ -262,19 +276,84 @@ def _released_counts(course: Course, assignment: str) -> dict:
     return counts
 
 
+def _read_submission(course: Course, assignment: str, student: str) -> Tuple[dict, List[str]]:
+    """The submitted folder's regular files, and what was refused (links are never followed)."""
+    base = course.folder("submitted", ".", assignment).parent.parent  # submitted/
+    folder = course.folder("submitted", student, assignment)
+    for part in (folder.parent, folder):  # submitted/<student> and submitted/<student>/<assignment>
+        if part != base and part.is_symlink():
+            return {}, [f"{part.relative_to(base)} is a symbolic link (not followed): nothing read"]
+    return safe_files.read_folder(folder)
+
+
+def _fingerprint(course: Course, assignment: str, student: str) -> str:
+    files, refused = _read_submission(course, assignment, student)
+    digest = hashlib.sha256()
+    for rel in sorted(files):
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(files[rel]).digest())
+    digest.update("\n".join(refused).encode())
+    return digest.hexdigest()
+
+
 def _make_job(course: Course, plan: _Plan, student: str, options: dict) -> Job:
     from nbgrader.utils import find_all_files
 
-    def read(folder: Path, exclude: List[str]) -> dict:
-        if not folder.is_dir():
-            return {}
-        return {os.path.relpath(f, folder): Path(f).read_bytes() for f in find_all_files(str(folder), exclude)}
+    files, refused = _read_submission(course, plan.assignment, student)
+    source = course.folder("source", ".", plan.assignment)  # the instructor's own files
+    source_files = {os.path.relpath(f, source): Path(f).read_bytes()
+                    for f in find_all_files(str(source), course.coursedir.ignore + ["*.ipynb"])} if source.is_dir() else {}
+    return Job(student=student, assignment=plan.assignment, files=files, refused=refused,
+               source_files=source_files, config_text=course.config_text, gradebook=plan.template,
+               course_id=course.coursedir.course_id, prior=plan.prior.get(student),
+               released_counts=plan.released, **options)
 
-    return Job(student=student, assignment=plan.assignment,
-               files=read(course.folder("submitted", student, plan.assignment), []),
-               source_files=read(course.folder("source", ".", plan.assignment), course.coursedir.ignore + ["*.ipynb"]),
-               config_text=course.config_text, gradebook=plan.template, course_id=course.coursedir.course_id,
-               prior=plan.prior.get(student), released_counts=plan.released, **options)
+
+# --------------------------------------------------------------------------- what each run leaves: status and log
+def _log_folder(course: Course, assignment: str) -> Path:
+    return course.root / "grading_logs" / assignment
+
+
+def _load_status(course: Course, assignment: str, student: str) -> dict:
+    try:
+        return json.loads((_log_folder(course, assignment) / f"{student}.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_status(course: Course, job: Job, result: Result) -> None:
+    """``grading_logs/<assignment>/<student>.json`` (what happened) and ``.log`` (nbgrader's log)."""
+    folder = _log_folder(course, job.assignment)
+    folder.mkdir(parents=True, exist_ok=True)
+    status = {"student": job.student, "graded": result.graded, "stopped": result.stopped,
+              "worker_failed": result.record is None and not result.stopped and not result.log,
+              "reason": result.reason, "flags": [p for p in result.problems if p.startswith("uses ")],
+              "problems": result.problems, "seconds": round(result.seconds, 1), "sandboxed": result.sandboxed,
+              "limits": result.limits, "fingerprint": _fingerprint(course, job.assignment, job.student),
+              "when": time.strftime("%Y-%m-%d %H:%M:%S")}
+    for name, text in ((f"{job.student}.json", json.dumps(status, indent=1)), (f"{job.student}.log", result.log)):
+        tmp = folder / f".{name}.tmp"
+        tmp.write_text(text)
+        os.replace(tmp, folder / name)
+
+
+def _earlier_row(course: Course, assignment: str, student: str) -> Row:
+    """A row for a student not graded in this run: graded before, or recorded as not gradable."""
+    from nbgrader.api import MissingEntry
+
+    status = _load_status(course, assignment, student)
+    score = "-"
+    with course.gradebook() as gb:
+        try:
+            sub = gb.find_submission(assignment, student)
+            if status.get("graded", True) and course.folder("autograded", student, assignment).is_dir():
+                score = f"{sub.code_score:g} / {sub.max_code_score:g}"
+        except MissingEntry:
+            pass
+    if status and not status.get("graded"):
+        problems = [status.get("reason") or "not graded", "recorded before: FORCE=1 regrades it"]
+    else:
+        problems = ["graded before"]
+    return Row(student, score, float(status.get("seconds", 0.0)), problems)
 
 
 # --------------------------------------------------------------------------- running the jobs
@@ -322,8 +401,9 @@ def _outcome(job: Job, get) -> Optional[Result]:
     except KeyboardInterrupt:
         return None
     except Exception as err:  # noqa: BLE001 - one worker's failure must not stop the class
+        reason = f"the grading worker failed: {type(err).__name__}: {err}"[:300]
         return Result(student=job.student, assignment=job.assignment, graded=False, record=None,
-                      problems=[f"the grading worker failed: {type(err).__name__}: {err}"[:300]])
+                      reason=reason, problems=[reason])
 
 
 # --------------------------------------------------------------------------- merging
@@ -359,6 +439,8 @@ def _merge(course: Course, result: Result) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     incoming = Path(tempfile.mkdtemp(prefix=f".{dest.name}.incoming-", dir=dest.parent))
     for rel, (data, mode) in result.files.items():
+        if not safe_files.safe_relative(rel):
+            continue
         target = incoming / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -376,7 +458,7 @@ def _row(course: Course, result: Result) -> Row:
     with course.gradebook() as gb:
         try:
             sub = gb.find_submission(result.assignment, result.student)
-            score = f"{sub.code_score:g} / {sub.max_code_score:g}" if result.graded else f"- / {sub.max_code_score:g}"
+            score = f"{sub.code_score:g} / {sub.max_code_score:g}" if result.graded else "-"
         except MissingEntry:
             pass
     problems = (["UNSANDBOXED"] if not result.sandboxed and result.record is not None else []) + result.problems
@@ -435,8 +517,10 @@ def _announce(say, assignment: str, todo: int, skipped: int, jobs: int,
                                    "install it (Debian/Ubuntu: apt-get install bubblewrap)")
             say(_UNSANDBOXED)
         else:
-            say("Sandbox: bubblewrap (read-only system, no network, own process namespace, "
-                "only the notebook's folder writable).")
+            say("Limits: " + limits.describe_here())
+            say("Sandbox: bubblewrap (only the system and Python visible, read-only; no network; own "
+                "processes; an unprivileged user when run as root; empty environment; writable only "
+                "size-capped folders in memory).")
 
 
 _UNSANDBOXED = """

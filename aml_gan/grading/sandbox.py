@@ -1,30 +1,30 @@
-"""The sandbox a student's kernel runs in while it is graded: bubblewrap (``bwrap``) plus a memory limit.
+"""The sandbox a student's kernel runs in while it is graded: bubblewrap, another user, real limits.
 
-Only the kernel, where student code runs, is sandboxed; nbgrader itself (the instructor's
-code) runs outside it and writes the grades after the kernel and everything it started are
-gone. So student code cannot see any gradebook, not even the temporary one of its own
-submission, and cannot change its own grades afterwards.
+Only the kernel, where student code runs, is sandboxed; nbgrader (the instructor's code) runs
+outside and trusts nothing the kernel wrote. A ``Plan`` (plain data, saved as JSON in the
+submission's working copy) says what the kernel gets; ``python -m aml_gan.grading.launch``
+(the command the kernel manager runs, ``kernel.py``) reads it and starts the kernel:
 
-What the kernel sees under bwrap:
-
-- the whole system read-only (``--ro-bind / /``), with some folders replaced by empty ones:
-  read-only and empty: ``/run`` (no sockets of system services), the course folder and the
-  submission's working copy (``blank``); writable but private, empty and capped at
-  ``SCRATCH_SIZE`` each (programs expect to write there; it all vanishes with the kernel):
-  ``/tmp``, ``/var/tmp``, ``/dev/shm`` and the user's home (``scratch``);
-- read-only again inside those: the Python installation and the course package (``exposed``);
-- writable: only its own notebook folder and the folder of its connection to nbgrader
-  (``writable``);
-- no network (its own empty network namespace: the kernel talks to nbgrader over Unix sockets,
-  ``KernelManager.transport = "ipc"``), its own PID namespace (``--unshare-all``), no
-  capabilities (``--cap-drop ALL``: without it a sandbox started by root could unmount its
-  own walls), killed with everything it started when nbgrader shuts it down
-  (``--die-with-parent``).
-
-The memory limit is ``RLIMIT_DATA`` (heap and private mappings, what an allocation loop
-grows), set in the kernel process just before it starts; Python then raises ``MemoryError``
-in the cell that asked for too much. ``RLIMIT_AS`` would not do: a kernel that imports torch
-reserves about 4.5 GB of address space while it uses about 1 GB.
+- **a root of its own** (bubblewrap, ``bwrap``): an empty root holding, read-only, only the
+  system (``/usr``, ``/etc``, ``/sys``; ``/bin`` and ``/lib`` links), this Python (its venv and
+  base installation) and the course package; nothing else of the machine: no course folder,
+  no gradebook, no other student's working copy, no home folders, no ``/srv``, no host sockets;
+- **writable only in memory, capped**: its notebook folder (the path nbgrader gives it, but a
+  size-capped tmpfs holding read-only copies of the submission's data files: what nbgrader
+  writes goes to the real folder, which the kernel never sees), ``/tmp``, ``/var/tmp``,
+  ``/dev/shm`` and its home, each ``scratch_bytes``; and the private folder of its connection
+  to nbgrader (Unix sockets, ``KernelManager.transport = "ipc"``);
+- **no network, its own process, IPC and host-name namespaces**, killed with everything it
+  started when nbgrader stops it (``--die-with-parent``);
+- **another user**: when the grader is root, a user id of its own per submission (``uid``),
+  no groups, no capabilities: root-owned files such as ``/etc/shadow`` are unreadable, and
+  the process limit below counts this submission only;
+- **an empty environment** plus ``ENV_ALLOWED`` (what Python, PyTorch and the course need):
+  no secret of the grader's environment reaches student code;
+- **limits** (``limits.py``): a cgroup per kernel (processes, memory including shared
+  mappings and the tmpfs folders) where the machine allows one, else resource limits; and
+  ``RLIMIT_DATA`` for the heap, so that an allocation loop fails with ``MemoryError`` in its
+  own cell before the cgroup would have to kill the whole kernel.
 """
 from __future__ import annotations
 
@@ -34,33 +34,72 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-__all__ = ["bwrap_works", "kernel_spec", "write_kernel_specs", "scratch_paths", "exposed_paths", "parse_size",
-           "SCRATCH_SIZE"]
+__all__ = ["Plan", "bwrap_works", "bwrap_argv", "clean_environment", "exposed_paths", "parse_size",
+           "ENV_ALLOWED", "SCRATCH_SIZE", "PROCESS_LIMIT"]
 
-SCRATCH_SIZE = 256 * 2**20  # bytes per scratch folder: tmpfs lives in memory that RLIMIT_DATA does not count
+SCRATCH_SIZE = 256 * 2**20  # bytes per writable folder (tmpfs, counted in the kernel's memory cgroup)
+PROCESS_LIMIT = 512         # tasks (processes and threads) per kernel: PyTorch alone starts dozens of threads
+HOME = "/home/student"      # the kernel's home inside the sandbox (an empty tmpfs)
 
-# Run by the kernel's Python before it becomes the kernel: set the limit, then exec the kernel.
-_LIMIT_AND_EXEC = (
-    "import os, resource, sys; limit = int(sys.argv[1]); "
-    "resource.setrlimit(resource.RLIMIT_DATA, (limit, limit)); os.execv(sys.argv[2], sys.argv[2:])"
+# The kernel's environment: these names (or prefixes ending in "_"/"*") pass from the grader's
+# environment, nothing else. Secrets (tokens, keys, cloud credentials) are never needed by a kernel.
+ENV_ALLOWED = (
+    "LANG", "LANGUAGE", "LC_*", "TZ",
+    "PYTHONPATH", "PYTHONHASHSEED", "PYTHONWARNINGS", "LD_LIBRARY_PATH",
+    "AML_GAN_*", "NBGRADER_EXECUTION",
+    "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_*", "GOTO_NUM_THREADS",
+    "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "CUBLAS_WORKSPACE_CONFIG", "PYTORCH_*", "TORCH_*",
 )
+
+
+@dataclass
+class Plan:
+    """What one kernel gets: written by the grader, read by the launcher (JSON on disk)."""
+
+    cwd: str                                   # the notebook's folder as nbgrader names it
+    runtime: str                               # the folder of the kernel's connection file and sockets
+    bwrap: bool = True                         # False: no bubblewrap here (graded unsandboxed, said loudly)
+    uid: Optional[int] = None                  # the user the kernel runs as (None: the grader's own)
+    memory: Optional[int] = None               # bytes (RLIMIT_DATA, and the cgroup with headroom)
+    processes: int = PROCESS_LIMIT
+    scratch_bytes: int = SCRATCH_SIZE
+    exposed: List[str] = field(default_factory=list)   # read-only: Python, the package, data
+    data_files: List[str] = field(default_factory=list)  # names in cwd shown read-only (not notebooks)
+    cgroups: List[str] = field(default_factory=list)    # cgroup folders the kernel joins (limits.py)
+    rlimits: Dict[str, int] = field(default_factory=dict)  # fallback limits when no cgroup works
+    threads: Optional[int] = None              # OMP_NUM_THREADS for the kernel
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=1))
+
+    @classmethod
+    def load(cls, path: str) -> "Plan":
+        return cls(**json.loads(Path(path).read_text()))
 
 
 @functools.lru_cache(maxsize=1)
 def bwrap_works() -> bool:
-    """True when ``bwrap`` is installed and can build the sandbox here (user namespaces allowed)."""
+    """True when ``bwrap`` is installed and can build the sandbox here."""
     exe = shutil.which("bwrap")
     if exe is None:
         return False
     probe = [exe, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-             "--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--", "true"]
+             *_namespaces(), "--die-with-parent", "--cap-drop", "ALL", "--", "true"]
     try:
         return subprocess.run(probe, capture_output=True, timeout=30).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
+
+
+def _namespaces() -> List[str]:
+    # Root gets no user namespace: inside one, the grader's uid 0 would own every root-owned file
+    # seen from the sandbox. The kernel changes to an unprivileged uid instead (``launch.py``).
+    user = [] if os.geteuid() == 0 else ["--unshare-user"]
+    return [*user, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
 
 
 def parse_size(text: str) -> int:
@@ -75,19 +114,10 @@ def parse_size(text: str) -> int:
         raise ValueError(f"cannot read the memory size {text!r}: write e.g. 4G, 512M or a number of bytes") from None
 
 
-def scratch_paths() -> List[str]:
-    """Folders the kernel gets as empty, private, writable scratch space."""
-    return _existing_unique(["/tmp", "/var/tmp", "/dev/shm", str(Path.home())])
-
-
 def exposed_paths() -> List[str]:
-    """What the kernel needs to run, read-only: this Python (venv and base) and the course package.
-
-    The course package may live in the course folder (an editable install), which is hidden;
-    its folder, and its ``data/`` folder beside it, are put back read-only.
-    """
-    paths = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.realpath(sys.executable)]
-    paths += [os.path.realpath(p) for p in paths]
+    """What the kernel needs to run, read-only: this Python (venv and base), the course package,
+    its data folder, and the folders of ``PYTHONPATH`` and ``LD_LIBRARY_PATH``."""
+    paths = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))]
     import aml_gan  # the package itself is light: its __init__ imports nothing
 
     package = Path(aml_gan.__file__).resolve().parent
@@ -97,46 +127,72 @@ def exposed_paths() -> List[str]:
         paths.append(data)
     elif (package.parent / "pyproject.toml").is_file():
         paths.append(str(package.parent / "data"))
-    return _existing_unique(paths)
+    for variable in ("PYTHONPATH", "LD_LIBRARY_PATH"):
+        paths += [p for p in os.environ.get(variable, "").split(os.pathsep) if p]
+    paths += [os.path.realpath(p) for p in paths]
+    return _outermost(p for p in paths if os.path.isdir(p) and os.path.abspath(p) != "/")
 
 
-def kernel_spec(base: Dict, *, sandbox: bool, memory: Optional[int], writable: List[str],
-                blank: List[str], exposed: List[str], cwd: str) -> Dict:
-    """A kernelspec (the dict of a ``kernel.json``) that runs ``base``'s kernel in the sandbox.
-
-    ``base`` is the course's own kernelspec; its command is wrapped, the rest is kept.
-    """
-    argv = list(base["argv"])
-    if argv and argv[0] in ("python", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}"):
-        argv[0] = sys.executable  # what jupyter_client does for an unwrapped python kernel
-    if memory:
-        argv = [sys.executable, "-c", _LIMIT_AND_EXEC, str(int(memory)), *argv]
-    spec = {k: v for k, v in base.items() if k not in ("argv", "resource_dir")}
-    if sandbox:
-        argv = _bwrap_prefix(writable=writable, blank=blank, exposed=exposed, cwd=cwd) + argv
-        # SIGINT to the kernel's process group would reach bwrap and end the sandbox; an
-        # interrupt message is delivered by the kernel to itself.
-        spec["interrupt_mode"] = "message"
-    spec["argv"] = argv
-    return spec
+def clean_environment(plan: Plan, source: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """The kernel's environment: ``ENV_ALLOWED`` from ``source`` (the grader's), and fixed paths."""
+    source = dict(os.environ if source is None else source)
+    env = {k: v for k, v in source.items() if _allowed(k)}
+    home = HOME if plan.bwrap else os.path.join(plan.runtime, "home")
+    env.update(PATH=os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
+               HOME=home, TMPDIR="/tmp" if plan.bwrap else os.path.join(plan.runtime, "tmp"),
+               XDG_RUNTIME_DIR=os.path.join(home, ".run"), MPLCONFIGDIR=os.path.join(home, ".matplotlib"),
+               PYTHONDONTWRITEBYTECODE="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env.setdefault("LANG", "C.UTF-8")
+    if plan.threads:
+        env["OMP_NUM_THREADS"] = str(plan.threads)
+    return env
 
 
-def _bwrap_prefix(*, writable: List[str], blank: List[str], exposed: List[str], cwd: str) -> List[str]:
-    args = [shutil.which("bwrap") or "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    blank = _existing_unique(["/run", *blank])
-    # Order matters: empty folders first (outer before inner), then what is put back inside them,
-    # and only then are the blank ones made read-only (not recursively: the binds stay as they are).
-    for path in sorted(set(scratch_paths()) | set(blank), key=_depth):
-        args += ["--size", str(SCRATCH_SIZE), "--tmpfs", path] if path not in blank else ["--tmpfs", path]
-    for path in sorted(exposed, key=_depth):
-        args += ["--ro-bind", path, path]
-    for path in sorted(writable, key=_depth):
-        args += ["--bind", path, path]
-    for path in blank:
-        args += ["--remount-ro", path]
-    args += ["--chdir", cwd, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-             # ipykernel stops when its parent pid changes; in its own PID namespace it always has
-             "--unsetenv", "JPY_PARENT_PID", "--"]
+def _allowed(name: str) -> bool:
+    return any(name == a or (a.endswith("*") and name.startswith(a[:-1])) for a in ENV_ALLOWED)
+
+
+def bwrap_argv(plan: Plan) -> List[str]:
+    """The ``bwrap`` command line (up to ``--``) that builds the kernel's sandbox from ``plan``."""
+    args = [shutil.which("bwrap") or "bwrap", "--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        top = Path("/") / name
+        if top.is_symlink():
+            args += ["--symlink", os.readlink(top), str(top)]
+        elif top.is_dir():
+            args += ["--ro-bind", str(top), str(top)]
+    args += ["--ro-bind", "/etc", "/etc", "--ro-bind-try", "/sys", "/sys", "--proc", "/proc", "--dev", "/dev"]
+    args += _gpu_devices()
+    size = str(plan.scratch_bytes)
+    for path in ("/tmp", "/var/tmp", "/dev/shm"):
+        args += ["--perms", "1777", "--size", size, "--tmpfs", path]
+    made = {"/", "/usr", "/etc", "/sys", "/proc", "/dev", "/tmp", "/var", "/var/tmp", "/dev/shm"}
+    for path in sorted(plan.exposed, key=_depth):
+        args += _parents(path, made) + ["--ro-bind", path, path]
+    args += _parents(HOME, made) + ["--perms", "0777", "--size", size, "--tmpfs", HOME]
+    args += _parents(plan.runtime, made) + ["--bind", plan.runtime, plan.runtime]
+    args += _parents(plan.cwd, made) + ["--perms", "0777", "--size", size, "--tmpfs", plan.cwd]
+    for name in plan.data_files:
+        path = os.path.join(plan.cwd, name)
+        args += _parents(path, made) + ["--ro-bind", path, path]
+    args += ["--chdir", plan.cwd, *_namespaces(), "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    if plan.uid is not None:  # the prelude inside changes to it, and then has no capability left
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    return args + ["--"]
+
+
+def _gpu_devices() -> List[str]:
+    return [a for dev in sorted(Path("/dev").glob("nvidia*")) for a in ("--dev-bind-try", str(dev), str(dev))]
+
+
+def _parents(path: str, made: set) -> List[str]:
+    """``--dir`` for every parent of ``path`` not made yet (bwrap would make them 0700)."""
+    args = []
+    for parent in reversed(Path(path).parents):
+        if str(parent) not in made:
+            made.add(str(parent))
+            args += ["--perms", "0755", "--dir", str(parent)]
+    made.add(path)
     return args
 
 
@@ -144,19 +200,11 @@ def _depth(path: str) -> int:
     return len(Path(path).parts)
 
 
-def _existing_unique(paths: Iterable[str]) -> List[str]:
-    seen, out = set(), []
-    for p in paths:
-        p = os.path.abspath(p)
-        if p not in seen and p != "/" and os.path.exists(p):
-            seen.add(p)
+def _outermost(paths: Iterable[str]) -> List[str]:
+    """Absolute, unique, and without any path that lies inside another one of the list."""
+    unique = sorted({os.path.abspath(p) for p in paths}, key=_depth)
+    out: List[str] = []
+    for p in unique:
+        if not any(Path(p).is_relative_to(q) for q in out):
             out.append(p)
     return out
-
-
-def write_kernel_specs(folder: Path, specs: Dict[str, Dict]) -> None:
-    """Write ``{name: spec}`` as ``folder/kernels/<name>/kernel.json`` (put ``folder`` on JUPYTER_PATH)."""
-    for name, spec in specs.items():
-        target = folder / "kernels" / name
-        target.mkdir(parents=True, exist_ok=True)
-        (target / "kernel.json").write_text(json.dumps(spec, indent=1))
