@@ -14,13 +14,15 @@ LAB_ARGS ?=
 A ?=
 # More nbgrader arguments for `make feedback`/`make export` (e.g. --force).
 NBGRADER_ARGS ?=
-# make grade A=<assignment> [JOBS=n] [TIMEOUT=s] [SCHEDULER=tcp://host:port] [FORCE=1] [MEMORY=4G]
+# make grade A=<assignment> [JOBS=n] [TIMEOUT=s] [SCHEDULER=tcp://host:port] [FORCE=1] [MEMORY=4G] [PROCESSES=512]
 JOBS ?=
 TIMEOUT ?=
 SCHEDULER ?=
 FORCE ?=
 MEMORY ?=
+PROCESSES ?=
 GRADE_ARGS = $(if $(JOBS),--jobs $(JOBS)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(MEMORY),--memory $(MEMORY)) \
+	$(if $(PROCESSES),--processes $(PROCESSES)) \
 	$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(filter 1 yes true,$(FORCE)),--force)
 
 # The environment first on PATH for every command below, as if it were activated: nbgrader

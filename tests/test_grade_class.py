@@ -281,13 +281,14 @@ def test_interrupted_run_then_rerun_on_a_dask_cluster_grades_only_what_is_missin
 class _dask_cluster:
     """A real ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1, stopped at the end."""
 
-    def __init__(self, tmp_path: Path):
+    def __init__(self, tmp_path: Path, env: dict = None):
         self.file = tmp_path / "scheduler.json"
         self.procs = []
+        self.env = env or tool_env()
 
     def _start(self, *args):
         exe = Path(sys.executable).parent / "dask"
-        self.procs.append(subprocess.Popen([str(exe), *args], env=tool_env(), cwd=self.file.parent,
+        self.procs.append(subprocess.Popen([str(exe), *args], env=self.env, cwd=self.file.parent,
                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
     def __enter__(self) -> str:

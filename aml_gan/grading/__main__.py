@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="per-cell limit in seconds (default: the course's, nbgrader_config.py)")
     grade.add_argument("--memory", default="4G",
                        help="memory for each student's kernel, e.g. 4G or 512M (default 4G; 0: no limit)")
+    grade.add_argument("--processes", type=int, default=None,
+                       help="processes and threads for each student's kernel (default 512)")
     grade.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="grade on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs .[grading])")
     grade.add_argument("--force", action="store_true", help="regrade submissions graded before")
@@ -49,9 +51,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             raise GradingError("--jobs (JOBS) must be 1 or more")
         if args.timeout <= 0:
             raise GradingError("--timeout (TIMEOUT) must be a positive number of seconds")
+        if args.processes is not None and args.processes < 16:
+            raise GradingError("--processes (PROCESSES) must be 16 or more: a Python kernel alone runs about ten threads")
         memory = parse_size(args.memory)
         summary = grade_class(args.course, args.assignment, jobs=args.jobs, timeout=args.timeout,
                               cell_timeout=args.cell_timeout, memory=memory or None, scheduler=args.scheduler,
+                              processes=args.processes,
                               force=args.force, sandbox_mode=args.sandbox, say=lambda s: print(s, flush=True))
     except (GradingError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -123,6 +123,7 @@ class Summary:
 def grade_class(root: Path, assignment: str, *, jobs: Optional[int] = None, timeout: float = 900.0,
                 cell_timeout: Optional[int] = None, memory: Optional[int] = 4 * 2**30,
                 scheduler: Optional[str] = None, force: bool = False, sandbox_mode: str = "auto",
+                processes: Optional[int] = None,
                 say: Callable[[str], None] = print) -> Summary:
     """Autograde every submission of ``assignment`` not graded yet; print progress with ``say``."""
     os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")  # alembic
@@ -139,7 +140,8 @@ def grade_class(root: Path, assignment: str, *, jobs: Optional[int] = None, time
             say(f"No submissions of {assignment} yet: they go in {course.folder('submitted', '<student>', assignment)}/.")
         _announce(say, assignment, len(plan.todo), summary.skipped, jobs, scheduler, sandbox_mode)
         options = dict(timeout=timeout, cell_timeout=submission.cell_limit(cell_timeout or course.cell_timeout, timeout),
-                       memory=memory, sandbox=sandbox_mode, threads=None if scheduler else max(1, _cores() // jobs))
+                       memory=memory, sandbox=sandbox_mode, threads=None if scheduler else max(1, _cores() // jobs),
+                       processes=processes or sandbox.PROCESS_LIMIT)
         job_list = [_make_job(course, plan, student, options) for student in plan.todo]
         runner = _run_dask(job_list, scheduler) if scheduler else _run_local(job_list, jobs)
         width = len(str(len(job_list)))
@@ -154,7 +156,7 @@ def grade_class(root: Path, assignment: str, *, jobs: Optional[int] = None, time
                 row = _row(course, result)
                 summary.rows.append(row)
                 summary.failed += not result.graded
-                summary.unsandboxed += not result.sandboxed
+                summary.unsandboxed += not result.sandboxed and (result.record is not None or bool(result.log))
                 say(f"[{done:>{width}}/{len(job_list)}] {row.student}: {row.score} in {row.seconds:.1f} s"
                     + (f" ({'; '.join(row.problems)})" if row.problems else ""))
         except KeyboardInterrupt:
@@ -282,7 +284,7 @@ def _read_submission(course: Course, assignment: str, student: str) -> Tuple[dic
     folder = course.folder("submitted", student, assignment)
     for part in (folder.parent, folder):  # submitted/<student> and submitted/<student>/<assignment>
         if part != base and part.is_symlink():
-            return {}, [f"{part.relative_to(base)} is a symbolic link (not followed): nothing read"]
+            return {}, [f"{part.relative_to(base)} is a symbolic link (not followed)"]
     return safe_files.read_folder(folder)
 
 

@@ -28,13 +28,13 @@ def read_folder(folder: Path, *, max_file: int = MAX_FILE, max_total: int = MAX_
     except FileNotFoundError:
         return files, refused
     if not stat.S_ISDIR(top.st_mode):
-        return files, [f"{Path(folder).name} is {_kind(top.st_mode)}, not a folder (not followed)"]
+        return files, [f"{Path(folder).name} ({_kind(top.st_mode)}, not a folder)"]
     total = 0
     for root, dirs, names in os.walk(folder):  # never descends into links to folders
         for name in sorted(dirs):
             path = os.path.join(root, name)
             if os.path.islink(path):
-                refused.append(f"{os.path.relpath(path, folder)} is a symbolic link (not followed)")
+                refused.append(f"{os.path.relpath(path, folder)} (a symbolic link, not followed)")
         for name in sorted(names):
             path = os.path.join(root, name)
             rel = os.path.relpath(path, folder)
@@ -42,11 +42,11 @@ def read_folder(folder: Path, *, max_file: int = MAX_FILE, max_total: int = MAX_
                 continue
             data, why = _read_one(path, max_file)
             if why:
-                refused.append(f"{rel} {why}")
+                refused.append(f"{rel} ({why})")
                 continue
             total += len(data)
             if total > max_total:
-                refused.append(f"{rel} skipped: the folder passed {max_total / 2**30:g} GiB")
+                refused.append(f"{rel} (skipped: the folder passed {max_total / 2**30:g} GiB)")
                 continue
             files[rel] = data
     return files, refused
@@ -58,16 +58,16 @@ def _read_one(path: str, max_file: int):
     except OSError as err:
         info = os.lstat(path)
         if stat.S_ISLNK(info.st_mode):
-            return None, "is a symbolic link (not followed)"
-        return None, f"could not be read ({err.strerror})"
+            return None, "a symbolic link, not followed"
+        return None, f"unreadable: {err.strerror}"
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            return None, f"is {_kind(info.st_mode)} (not read)"
+            return None, f"{_kind(info.st_mode)}, not read"
         if info.st_nlink > 1:
-            return None, "is a hard link to another file (not read)"
+            return None, "a hard link to another file, not read"
         if info.st_size > max_file:
-            return None, f"is larger than {max_file / 2**20:g} MiB (not read)"
+            return None, f"larger than {max_file / 2**20:g} MiB, not read"
         chunks, size = [], 0
         while True:
             chunk = os.read(fd, 1 << 20)
@@ -75,7 +75,7 @@ def _read_one(path: str, max_file: int):
                 break
             size += len(chunk)
             if size > max_file:
-                return None, f"is larger than {max_file / 2**20:g} MiB (not read)"
+                return None, f"larger than {max_file / 2**20:g} MiB, not read"
             chunks.append(chunk)
         return b"".join(chunks), None
     finally:

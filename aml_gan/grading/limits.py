@@ -189,10 +189,11 @@ def _make_v1(name: str, memory: Optional[int], processes: int) -> Optional[Cgrou
     return group
 
 
-def fallback_rlimits(memory: Optional[int], processes: int) -> Dict[str, int]:
-    """Resource limits for a kernel without a cgroup: processes (binding for a non-root user id of
-    the submission's own) and a loose address-space cap (PyTorch reserves ~5 GB it never uses)."""
-    limits = {"RLIMIT_NPROC": processes}
+def fallback_rlimits(memory: Optional[int], processes: int, uid: Optional[int]) -> Dict[str, int]:
+    """Resource limits under (or instead of) a cgroup: processes, where the kernel has a user id of
+    its own (then the count is this submission's alone), and, given ``memory``, a loose
+    address-space cap (PyTorch reserves ~5 GB it never uses)."""
+    limits = {"RLIMIT_NPROC": processes} if uid is not None else {}
     if memory:
         limits["RLIMIT_AS"] = memory + 8 * 2**30
     return limits

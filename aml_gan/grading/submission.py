@@ -60,6 +60,7 @@ class Job:
     timeout: float = 900.0             # wall clock for the whole submission, seconds
     cell_timeout: int = 300            # nbgrader's per-cell limit, seconds
     memory: Optional[int] = None       # bytes of heap for the kernel (RLIMIT_DATA; the cgroup adds headroom)
+    processes: int = sandbox.PROCESS_LIMIT  # tasks (processes and threads) for the kernel
     sandbox: str = "auto"              # "auto", "on" (fail without bwrap) or "off"
     threads: Optional[int] = None      # OMP_NUM_THREADS for the kernel, when set
     released_counts: Dict[str, int] = field(default_factory=dict)  # tamper-scan baseline
@@ -102,10 +103,14 @@ def grade_submission(job: Job) -> Result:
     if _interrupted:
         raise KeyboardInterrupt("interrupted before it started")
     tic = time.monotonic()
+    if not job.files and job.refused:  # the submission folder itself is a link: nothing to grade
+        reason = "nothing graded: " + "; ".join(job.refused)
+        return Result(student=job.student, assignment=job.assignment, graded=False, record=None, reason=reason,
+                      problems=[reason], seconds=time.monotonic() - tic)
     use_bwrap = _decide_sandbox(job.sandbox)
     uid = _kernel_uid() if use_bwrap and os.geteuid() == 0 else None
     hard_memory = job.memory + 4 * sandbox.SCRATCH_SIZE + MEMORY_HEADROOM if job.memory else None
-    group = limits.make_cgroup(hard_memory, sandbox.PROCESS_LIMIT)
+    group = limits.make_cgroup(hard_memory, job.processes)
     runner = runner_for_this_thread()
     try:
         with tempfile.TemporaryDirectory(prefix="aml-grade-") as tmp:
@@ -113,8 +118,8 @@ def grade_submission(job: Job) -> Result:
             plan = sandbox.Plan(
                 cwd=str(work / "autograded" / job.student / job.assignment), runtime=str(work / "runtime"),
                 bwrap=use_bwrap, uid=uid, memory=job.memory, exposed=sandbox.exposed_paths(),
-                cgroups=group.folders if group else [], threads=job.threads,
-                rlimits={} if group else limits.fallback_rlimits(job.memory, sandbox.PROCESS_LIMIT))
+                cgroups=group.folders if group else [], threads=job.threads, processes=job.processes,
+                rlimits=limits.fallback_rlimits(None if group else job.memory, job.processes, uid))
             _write_working_copy(job, work, plan)
             answer, stopped = runner.autograde(work, job.assignment, job.student, job.timeout)
             if group is not None:
@@ -270,10 +275,11 @@ def _problems(job: Job, result: Result, hit: Dict[str, bool]) -> List[str]:
     if result.reason:
         problems.append(result.reason)
     if hit.get("processes"):
-        problems.append(f"hit the limit of {sandbox.PROCESS_LIMIT} processes and threads")
+        problems.append(f"hit the limit of {job.processes} processes and threads")
     if hit.get("memory") and not result.reason:
         problems.append("a process was killed at the memory limit")
-    problems += [f"not read from submitted/: {why}" for why in job.refused]
+    if job.refused:
+        problems.append("not read from submitted/: " + "; ".join(job.refused))
     for name, data in job.files.items():
         if not name.endswith(".ipynb"):
             continue

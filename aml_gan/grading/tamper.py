@@ -1,27 +1,49 @@
 """A cheap scan of a submission's code for attempts to reach into the grading; it only flags.
 
 A flagged submission is listed for the instructor to read; its score is never changed. The
-scan counts plain substrings in every code cell and compares with the released notebook, so
-what the release itself contains (its setup cell reads ``sys.modules``, some cells import
-``aml_gan.checks``) is not flagged. It is a hint, not a defence: the sandbox is the defence.
+scan counts matches of a few patterns in every code cell and compares with the released
+notebook, so what the release itself contains (its setup cell reads ``sys.modules``, some
+cells import ``aml_gan.checks``) is not flagged. It is a hint, not a defence: the sandbox is
+the defence, and the checks make a shortcut score 0 where they can.
 """
 from __future__ import annotations
 
+import re
 from typing import Dict, List
 
 __all__ = ["PATTERNS", "count_patterns", "flags"]
 
-# What student code has no reason to touch, and why an instructor would want to look.
-PATTERNS: Dict[str, str] = {
-    "sys.modules": "swaps imported modules",
-    "aml_gan.checks": "reaches into the grading checks",
-    "showtraceback": "hides error reports",
-    "builtins": "rebinds Python's built-ins",
-    "__code__": "rewrites a function's code",
-    "gradebook": "mentions the gradebook",
-    "os.remove": "deletes files",
-    "shutil.rmtree": "deletes folders",
-}
+# What student code has no reason to touch: a name shown to the instructor, the pattern, and why
+# it is worth a look. Patterns are regular expressions over the code of every code cell.
+_RULES = [
+    ("sys.modules", r"\bsys\s*\.\s*modules\b", "swaps imported modules"),
+    ("aml_gan.checks", r"aml_gan\s*\.\s*checks\b", "reaches into the grading checks"),
+    ("showtraceback", r"showtraceback", "hides error reports"),
+    ("builtins", r"\b__builtins__\b|\bbuiltins\b", "rebinds Python's built-ins"),
+    ("__code__", r"__code__", "rewrites a function's code"),
+    ("__closure__", r"__closure__|\bcell_contents\b", "takes functions out of closures"),
+    ("vars(", r"\bvars\s*\(", "edits a module's or object's namespace"),
+    ("__dict__", r"__dict__", "edits a module's or object's namespace"),
+    ("setattr", r"\bsetattr\s*\(|\bdelattr\s*\(", "changes attributes by name"),
+    ("exec(", r"\bexec\s*\(|\beval\s*\(|\bcompile\s*\(", "runs code built at run time"),
+    ("import_module", r"import_module|__import__|\bimportlib\b", "imports by name"),
+    ("__name__ =", r"__name__['\"]?\]?\s*=(?!=)|['\"]__name__['\"]\s*:", "pretends to be another module"),
+    ("gradebook", r"gradebook", "mentions the gradebook"),
+    ("os.remove", r"\bos\s*\.\s*(remove|unlink|rmdir)\b|\.unlink\s*\(", "deletes files"),
+    ("shutil.rmtree", r"\bshutil\s*\.\s*(rmtree|move)\b", "deletes or moves folders"),
+    ("os.replace", r"\bos\s*\.\s*(replace|rename|renames)\b|\.(replace|rename)\s*\(\s*['\"][^'\"]*\.ipynb",
+     "replaces or renames files (the notebook?)"),
+    ("symlink", r"symlink|\bos\s*\.\s*link\b|hardlink_to|\.link_to\s*\(", "makes links"),
+    ("socket", r"\bsocket\b|\burllib\b|\brequests\b|\bhttp\.client\b", "opens network connections"),
+    ("fork", r"\bfork\b|forkpty|posix_spawn|\bsubprocess\b|\bos\s*\.\s*(system|popen|exec\w*|spawn\w*)\b|"
+             r"\bmultiprocessing\b|\bPopen\b", "starts processes"),
+    ("mmap", r"\bmmap\b|\bshared_memory\b", "maps memory"),
+    ("ctypes", r"\bctypes\b|\bcffi\b", "calls C directly"),
+    ("/proc", r"/proc/|/etc/|/sys/", "reads the machine's files"),
+    ("os.environ", r"\bos\s*\.\s*(environ|getenv|putenv)\b", "reads or changes the environment"),
+]
+PATTERNS: Dict[str, str] = {name: why for name, _, why in _RULES}
+_COMPILED = {name: re.compile(pattern) for name, pattern, _ in _RULES}
 
 
 def count_patterns(notebook_json: dict) -> Dict[str, int]:
@@ -32,7 +54,7 @@ def count_patterns(notebook_json: dict) -> Dict[str, int]:
             source = cell.get("source", "")
             code.append("".join(source) if isinstance(source, list) else str(source))
     text = "\n".join(code)
-    return {pattern: text.count(pattern) for pattern in PATTERNS}
+    return {name: len(pattern.findall(text)) for name, pattern in _COMPILED.items()}
 
 
 def flags(submitted: Dict[str, int], released: Dict[str, int]) -> List[str]:
