@@ -237,10 +237,35 @@ def test_wall_clock_stops_a_submission_that_ignores_interrupts(tiny_release, tmp
                 "signal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass" % DAEMON)
     course.submit("stubborn", ASSIGNMENT, _variant(_released(course), add=stubborn))
     proc = _grade(course, ASSIGNMENT, "--timeout", "15", "--cell-timeout", "60")
-    assert "stopped after 15 s" in _row(proc.stdout, "stubborn"), proc.stdout + proc.stderr
+    row = _row(proc.stdout, "stubborn")
+    assert "stopped after 15 s" in row and row.split()[1] == "-", proc.stdout + proc.stderr
     assert not (course.root / "autograded" / "stubborn").exists()
     time.sleep(1)
     assert not _daemons()
+    # Recorded: the next run does not spend another 15 s on it, and says why; FORCE=1 does.
+    again = _grade(course, ASSIGNMENT, "--timeout", "15")
+    assert "Grading 0 submissions" in again.stdout and "1 graded before" in again.stdout
+    assert "stopped after 15 s" in _row(again.stdout, "stubborn") and "FORCE=1" in _row(again.stdout, "stubborn")
+    forced = _grade(course, ASSIGNMENT, "--timeout", "15", "--force")
+    assert "Grading 1 submission " in forced.stdout and "[1/1] stubborn" in forced.stdout
+
+
+def test_failure_reasons_are_nbgraders_real_error(tiny_release, tmp_path):
+    """nbgrader's own words for what it could not grade (here a copied test cell and a cell whose
+    grade_id was deleted, nbgrader #1083), as plain ``nbgrader autograde`` logs them."""
+    from aml_gan.grading import submission
+
+    course = _tiny_course(tiny_release, tmp_path)
+    copied = _released(course)
+    copied.cells.insert(3, copy.deepcopy(copied.cells[2]))
+    copied.cells[3].id = "copy-of-test-add"
+    course.submit("dup", ASSIGNMENT, copied)
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], cwd=course.root,
+                          env=tool_env(), capture_output=True, text=True)
+    reason = submission._failure_reason(submission.Job("dup", ASSIGNMENT, {}, {}, "", b""),
+                                        {"success": False, "log": proc.stdout + proc.stderr}, False, {})
+    assert reason.startswith("nbgrader could not grade it: KeyError: 'grade_id'"), reason
+    assert "repair the notebook" in reason and "Please see" not in reason
 
 
 # --------------------------------------------------------------------------- interrupt, rerun, Dask

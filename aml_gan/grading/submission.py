@@ -319,7 +319,17 @@ def _failure_reason(job: Job, answer: Optional[dict], stopped: bool, hit: Dict[s
     if "NotJSONError" in text or "JSONDecodeError" in text or "does not appear to be JSON" in text:
         return "the notebook is not valid JSON (a broken file): not graded"
     cause = _first_cause(text)
-    return f"nbgrader could not grade it: {cause[:200]}" if cause else "nbgrader could not grade it (see its log)"
+    if not cause:
+        return "nbgrader could not grade it (see its log)"
+    hint = next((h for key, h in _HINTS.items() if key in cause), "")
+    return f"nbgrader could not grade it: {cause[:200]}" + (f" ({hint})" if hint else "")
+
+
+_HINTS = {
+    "KeyError: 'grade_id'": "a graded cell was duplicated or lost its metadata: repair the notebook against the release",
+    "duplicate": "a cell was copied: repair the notebook against the release",
+    "NotJSONError": "the file is not a notebook",
+}
 
 
 def _first_cause(log: str) -> str:
