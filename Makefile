@@ -77,4 +77,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean-grading:
-	rm -rf submitted autograded feedback gradebook.db
+	rm -rf submitted autograded feedback grading_logs gradebook.db
