@@ -217,7 +217,7 @@ def main(argv: Optional[List[str]] = None) -> str:
             + (f" (serial nbgrader on one core: {projection(times['serial'][1] / count, 1.0, cores=1):.1f} h)."
                if "serial" in times else "."),
             f"Assumes: every notebook costs what these did with JOBS=1 ({per:.1f} CPU s per submission, nbgrader "
-            f"start, kernel start and sandbox included: `make grade` starts nbgrader once per submission, serial "
+            f"start, kernel start and sandbox included: `make grade` starts nbgrader once per worker, serial "
             f"nbgrader once per assignment); grading is CPU-bound and 16 workers keep 16 cores busy "
             f"(one thread per kernel, so they do not compete); memory for 16 kernels (about 1.1 GB peak each for "
             f"the heaviest notebooks) and a local disk. The seven notebooks are not equally heavy (5-20 s each "
