@@ -57,18 +57,22 @@ class Runner:
             return None, False
         deadline = time.monotonic() + timeout
         line = b""
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self.kill()
-                return None, True
-            ready, _, _ = select.select([self.answers], [], [], min(left, 1.0))
-            if ready:
-                chunk = os.read(self.answers.fileno(), 1 << 20)
-                if not chunk:  # the child died
+        try:
+            while not line.endswith(b"\n"):
+                left = deadline - time.monotonic()
+                if left <= 0:
                     self.kill()
-                    return None, False
-                line += chunk
+                    return None, True
+                ready, _, _ = select.select([self.answers], [], [], min(left, 1.0))
+                if ready:
+                    chunk = os.read(self.answers.fileno(), 1 << 20)
+                    if not chunk:  # the child died
+                        self.kill()
+                        return None, False
+                    line += chunk
+        except BaseException:  # Ctrl-C or a failure here: the child's next answer would be this job's
+            self.kill()
+            raise
         return json.loads(line), False
 
     def kill(self) -> None:
@@ -78,11 +82,10 @@ class Runner:
         import psutil
 
         try:
-            family = psutil.Process(self.proc.pid).children(recursive=True)
+            parent = psutil.Process(self.proc.pid)
+            family = [parent, *parent.children(recursive=True)]
         except psutil.NoSuchProcess:
             family = []
-        for process in [psutil.Process(self.proc.pid)] if self.proc.poll() is None else []:
-            family.insert(0, process)
         for process in family:
             try:
                 process.kill()
