@@ -25,6 +25,13 @@ def write_report(course: Path, assignment: str, out: Optional[Path] = None,
     from .rendering import headline, render_html
     from .summary import summarise
 
+    try:
+        import copydetect  # noqa: F401
+        import matplotlib  # noqa: F401
+    except ImportError as err:
+        raise ReportError(f"the class report needs {err.name}, which is not installed: .venv/bin/pip install -e "
+                          "'.[dev,grading]' (what make install does)") from err
+
     data = summarise(read_assignment(course, assignment), threshold)
     out = Path(out) if out is not None else Path(course).resolve() / "reports"
     out.mkdir(parents=True, exist_ok=True)
