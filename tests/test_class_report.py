@@ -141,6 +141,10 @@ def graded(tmp_path_factory):
 
 # --------------------------------------------------------------------------- the records
 def test_visible_and_hidden_tests_record_their_codes_and_feedback_shows_neither(graded):
+    from aml_gan.checks.report import MIME_TYPE
+    from aml_gan.grading.class_report.reading import MIME_TYPE as READ
+
+    assert MIME == MIME_TYPE == READ
     course, _, _ = graded
     def records(student, grade_id):
         cell = next(c for c in course.autograded("02_losses", student).cells if nbgrader_meta(c).get("grade_id") == grade_id)
@@ -290,32 +294,56 @@ def test_no_gradebook_says_release_and_grade_first(tmp_path):
     assert proc.returncode == 2 and "there is no gradebook" in proc.stderr and "make grade A=" in proc.stderr
 
 
-def test_assignment_not_graded_says_grade_it_first(graded, tmp_path):
+@pytest.fixture
+def course_copy(graded, tmp_path) -> Path:
+    course, _, _ = graded
+    shutil.copytree(course.root, tmp_path / "course", ignore=shutil.ignore_patterns("reports", "feedback"))
+    return tmp_path / "course"
+
+
+def test_assignment_not_graded_says_grade_it_first(course_copy):
     from nbgrader.api import Gradebook
 
-    course, _, _ = graded
-    copy_root = tmp_path / "course"
-    shutil.copytree(course.root, copy_root, ignore=shutil.ignore_patterns("reports", "feedback"))
-    with Gradebook(f"sqlite:///{copy_root / 'gradebook.db'}") as gb:
-        gb.add_assignment("03_training_loop")
-    proc = _report(copy_root, "03_training_loop")
-    assert proc.returncode == 2 and "03_training_loop is not graded yet" in proc.stderr
-    assert "make grade A=03_training_loop" in proc.stderr
-    proc = _report(copy_root, "09_nothing")
-    assert proc.returncode == 2 and "has no assignment '09_nothing'" in proc.stderr
+    from aml_gan.grading.class_report import ReportError, write_report
 
-    # an autograded notebook from an older release: a test cell changed since, a cell since removed
-    path = copy_root / "autograded" / "dan" / "06_gaussian_estimator" / "06_gaussian_estimator.ipynb"
+    with Gradebook(f"sqlite:///{course_copy / 'gradebook.db'}") as gb:
+        gb.add_assignment("03_training_loop")
+    with pytest.raises(ReportError, match=r"03_training_loop is not graded yet.*make grade A=03_training_loop"):
+        write_report(course_copy, "03_training_loop")
+    with pytest.raises(ReportError, match=r"has no assignment '09_nothing'.*make release ASSIGNMENTS=09_nothing"):
+        write_report(course_copy, "09_nothing")
+
+
+def test_notebook_from_an_older_release_names_the_cells(course_copy):
+    from aml_gan.grading.class_report import ReportError, write_report
+
+    path = course_copy / "autograded" / "dan" / "06_gaussian_estimator" / "06_gaussian_estimator.ipynb"
     nb = nbformat.read(path, as_version=4)
     cells = {nbgrader_meta(c).get("grade_id"): c for c in nb.cells}
-    cells[S].source = cells[S].source.replace("seed=61", "seed=60")
+    cells[S].source = cells[S].source.replace("seed=51", "seed=50")  # the test cell changed since
     nbformat.write(nb, path)
-    proc = _report(copy_root, "06_gaussian_estimator")
-    assert proc.returncode == 2, proc.stdout
-    assert "older release" in proc.stderr and "checksum differs" in proc.stderr and S in proc.stderr
-    assert "FORCE=1" in proc.stderr
-    cells[S].source = cells[S].source.replace("seed=60", "seed=61")
-    cells[I].metadata["nbgrader"]["grade_id"] = "test_implied_gaussian_v1"
+    with pytest.raises(ReportError, match=rf"dan.*older release.*checksum differs from the release's: {S}\b.*FORCE=1"):
+        write_report(course_copy, "06_gaussian_estimator")
+    cells[S].source = cells[S].source.replace("seed=50", "seed=51")
+    cells[I].metadata["nbgrader"]["grade_id"] = "test_implied_gaussian_v1"  # a cell the release no longer has
     nbformat.write(nb, path)
-    proc = _report(copy_root, "06_gaussian_estimator")
-    assert proc.returncode == 2 and "no longer has: test_implied_gaussian_v1" in proc.stderr, proc.stderr
+    with pytest.raises(ReportError, match=r"older release.*no longer has: test_implied_gaussian_v1"):
+        write_report(course_copy, "06_gaussian_estimator")
+
+
+def test_ungraded_and_flagged_students_are_listed_with_the_reason_and_the_line(course_copy):
+    from aml_gan.grading.class_report import write_report
+
+    released = nbformat.read(course_copy / "notebooks" / "02_losses" / "02_losses.ipynb", as_version=4)
+    tampered = _hand_in(released, {"discriminator_loss": "import sys\nsys.modules['aml_gan.checks'] = None\n"})
+    Course(course_copy).submit("zoe", "02_losses", tampered)  # handed in, never graded
+    logs = course_copy / "grading_logs" / "02_losses"
+    logs.mkdir(parents=True)
+    (logs / "zoe.json").write_text(json.dumps({"reason": "stopped at the time limit (600 s)", "flags": ["uses fork"]}))
+    data, said = write_report(course_copy, "02_losses")
+    assert data["submissions"] == 12 and data["graded"] == 11 and "zoe" not in data["scores"]
+    assert data["ungraded"] == [{"student": "zoe", "reason": "stopped at the time limit (600 s)"}]
+    assert data["flagged"] == [{"student": "zoe", "flags": [
+        "swaps imported modules: sys.modules['aml_gan.checks'] = None",
+        "reaches into the grading checks: sys.modules['aml_gan.checks'] = None", "uses fork"]}]
+    assert "ungraded 1, flagged 1" in said

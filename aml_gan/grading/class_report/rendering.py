@@ -77,7 +77,7 @@ _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#1f2328}
 table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f6f8fa}td.n{text-align:right}code,pre{font-family:ui-monospace,Menlo,Consolas,monospace}
-pre{background:#f6f8fa;padding:8px;overflow-x:auto;font-size:12px;margin:0}mark{background:#fff1a8}
+pre{background:#f6f8fa;padding:8px;white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px;margin:0}mark{background:#fff1a8}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:8px;margin-bottom:1.5em}.muted{color:#656d76}
 h2{border-bottom:1px solid #d0d7de;padding-bottom:4px;margin-top:2em}
 """

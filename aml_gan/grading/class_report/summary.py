@@ -79,7 +79,7 @@ def summarise(assignment: Assignment, threshold: float = THRESHOLD) -> dict:
                               refs.get(answer.grade_id, []))
         similar += [p for p in pairs if p.flagged(threshold)]
         below = [p for p in pairs if not p.flagged(threshold)]
-        if below:
+        if below and below[0].similarity > 0:
             closest.append(below[0])
     ungraded = [{"student": s.name, "reason": s.reason} for s in assignment.students if s.score is None]
     flagged = [{"student": s.name, "flags": s.flags} for s in assignment.students if s.flags]
