@@ -124,7 +124,7 @@ def _used_names(source: str) -> set:
 
 
 def _release_cells(gb, assignment: str, solution_sources: Dict[str, str]) -> List[Cell]:
-    """The notebook's graded and answer cells in order, as the gradebook holds the release."""
+    """The notebook's graded and answer cells, as the gradebook holds the release."""
     nb = gb.find_notebook(assignment, assignment)
     cells: List[Cell] = []
     for grade in nb.grade_cells:

@@ -115,7 +115,7 @@ def render_html(data: dict) -> str:
             continue
         if any(m["kind"] == "problem" for m in c["mistakes"]):
             parts.append(f"<img alt='most common problems of {e(c['grade_id'])}' src='{_bars(c)}'>")
-        parts.append("<table><tr><th>code</th><th>students</th><th>share</th><th>message students saw</th>"
+        parts.append("<table><tr><th>code</th><th>students</th><th>share</th><th>message (as the first of them saw it)</th>"
                      "<th>who</th></tr>")
         for m in c["mistakes"]:
             label = f"<code>{e(m['code'])}</code>" + (" <em>(warning)</em>" if m["kind"] == "warning" else "")
