@@ -29,7 +29,7 @@ GRADE_ARGS = $(if $(JOBS),--jobs $(JOBS)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) 
 # runs `alembic` from PATH when it creates the gradebook.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install lab test release grade feedback export bench clean-grading
+.PHONY: help install lab test release grade report feedback export bench clean-grading
 
 help:
 	@echo "make lab      set up .venv if needed and open JupyterLab on notebooks/"
@@ -37,6 +37,7 @@ help:
 	@echo "make release  regenerate notebooks/ from solutions/ with nbgrader"
 	@echo "make grade A=02_losses [JOBS=n] [TIMEOUT=s] [SCHEDULER=tcp://host:port] [FORCE=1]"
 	@echo "             autograde every new submission of an assignment, in parallel, sandboxed"
+	@echo "make report [A=02_losses]   class report of graded assignments: reports/<assignment>.html and .json"
 	@echo "make feedback A=04_sequence_gan   feedback pages for an autograded assignment (feedback/)"
 	@echo "make export   every grade in the gradebook to grades.csv"
 	@echo "make bench    run the benchmarks in bench/ (not part of the tests)"
@@ -65,6 +66,9 @@ grade: $(STAMP)
 	@test -n "$(A)" || { echo "usage: make grade A=<assignment> [JOBS=n] [TIMEOUT=s] [SCHEDULER=tcp://host:port] [FORCE=1]"; \
 		echo "assignments: $(ASSIGNMENTS)"; exit 2; }
 	$(BIN)/python -m aml_gan.grading grade "$(A)" $(strip $(GRADE_ARGS))
+
+report: $(STAMP)
+	$(BIN)/python -m aml_gan.grading report $(A)
 
 feedback: $(STAMP)
 	$(if $(A),,$(error Name the assignment: make feedback A=04_sequence_gan))

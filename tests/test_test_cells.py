@@ -6,6 +6,9 @@
 - It imports its checks itself, so a student's cell cannot rebind their names.
 - Hidden tests print and display nothing (their outputs would reach the feedback).
 - No trailing value: nbgrader would read a displayed value as a partial score.
+- Every path records its codes for the class report: the visible part displays its report and
+  calls ``raise_for_problems``; a hidden block calls ``raise_for_problems`` (a failing report
+  records itself before it raises).
 """
 from __future__ import annotations
 
@@ -66,6 +69,12 @@ def test_test_cells_follow_the_grading_conventions(assignment):
             hidden_calls = {_name(c) for c in _calls(ast.parse(block))}
             if hidden_calls & {"print", "display"}:
                 wrong.append(f"{gid}: the hidden tests print or display (it would reach the feedback)")
+            if "raise_for_problems" not in hidden_calls:
+                wrong.append(f"{gid}: the hidden tests never call raise_for_problems (their codes go unrecorded)")
+        visible = {_name(c) for c in _calls(ast.parse(HIDDEN.sub("", cell.source)))}
+        if not {"display", "raise_for_problems"} <= visible:
+            wrong.append(f"{gid}: the visible part must display(report) and call report.raise_for_problems() "
+                         "(the class report reads the codes they record)")
         last = tree.body[-1] if tree.body else None
         if isinstance(last, ast.Expr) and not cell.source.rstrip().endswith(";"):
             if not (isinstance(last.value, ast.Call) and _name(last.value) in ("raise_for_problems", "display", "print")):

@@ -1,4 +1,5 @@
-"""Command line: ``python -m aml_gan.grading grade <assignment> [options]`` (what ``make grade`` runs)."""
+"""Command line: ``python -m aml_gan.grading grade <assignment> [options]`` (what ``make grade`` runs)
+and ``python -m aml_gan.grading report [assignment ...]`` (``make report``)."""
 from __future__ import annotations
 
 import argparse
@@ -38,11 +39,45 @@ def _parser() -> argparse.ArgumentParser:
                        help="auto: bubblewrap where it works, else warn and run unsandboxed; on: refuse to "
                             "run without it; off: never (default auto)")
     grade.add_argument("--course", type=Path, default=Path("."), help="the course folder (default: here)")
+    report = commands.add_parser(
+        "report", help="the class report of graded assignments: scores, mistakes, ungraded, similar work",
+        description=("Write reports/<assignment>.html (one self-contained page: score histogram, per test cell the\n"
+                     "mean, full marks, untouched and raised shares, the checks' problem codes across the class\n"
+                     "with the students in each group, ungraded and flagged submissions, near-identical answer\n"
+                     "cells) and reports/<assignment>.json (the same numbers); print a headline. It never\n"
+                     "changes a score."),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Run from the course folder after `make grade`, e.g. `make report A=02_losses`.")
+    report.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                        help="assignment ids (default: every assignment with a graded submission)")
+    report.add_argument("--course", type=Path, default=Path("."), help="the course folder (default: here)")
+    report.add_argument("--out", type=Path, default=None, help="where to write (default: <course>/reports)")
+    report.add_argument("--threshold", type=float, default=None,
+                        help="similar work: the share of both cells that must be common code (default 0.8)")
     return parser
+
+
+def _report(args) -> int:
+    from .class_report import ReportError, graded_assignments, write_report
+
+    try:
+        names = args.assignments or graded_assignments(args.course)
+        if not names:
+            raise ReportError("no assignment in the gradebook has a graded submission: run make grade A=<assignment> first")
+        kwargs = {} if args.threshold is None else {"threshold": args.threshold}
+        for name in names:
+            _, said = write_report(args.course, name, args.out, **kwargs)
+            print(said, flush=True)
+    except ReportError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "report":
+        return _report(args)
     from .classroom import GradingError, grade_class
     from .sandbox import parse_size
 
