@@ -338,7 +338,7 @@ def test_ungraded_and_flagged_students_are_listed_with_the_reason_and_the_line(c
     tampered = _hand_in(released, {"discriminator_loss": "import sys\nsys.modules['aml_gan.checks'] = None\n"})
     Course(course_copy).submit("zoe", "02_losses", tampered)  # handed in, never graded
     logs = course_copy / "grading_logs" / "02_losses"
-    logs.mkdir(parents=True)
+    logs.mkdir(parents=True, exist_ok=True)  # make grade keeps its logs there
     (logs / "zoe.json").write_text(json.dumps({"reason": "stopped at the time limit (600 s)", "flags": ["uses fork"]}))
     data, said = write_report(course_copy, "02_losses")
     assert data["submissions"] == 12 and data["graded"] == 11 and "zoe" not in data["scores"]
