@@ -1,4 +1,5 @@
-"""Command line: ``python -m aml_gan.grading grade <assignment> [options]`` (what ``make grade`` runs)."""
+"""Command line: ``python -m aml_gan.grading grade <assignment> [options]`` (what ``make grade`` runs),
+and ``python -m aml_gan.grading repair <assignment> <notebook.ipynb>`` (one file, for plain nbgrader)."""
 from __future__ import annotations
 
 import argparse
@@ -36,11 +37,29 @@ def _parser() -> argparse.ArgumentParser:
                        help="auto: bubblewrap where it works, else warn and run unsandboxed; on: refuse to "
                             "run without it; off: never (default auto)")
     grade.add_argument("--course", type=Path, default=Path("."), help="the course folder (default: here)")
+    repair = commands.add_parser(
+        "repair", help="repair one submitted notebook against its release, for plain nbgrader",
+        description="Repair one submitted notebook against the assignment's release (renamed file, duplicated, "
+                    "deleted, retyped or re-labelled cells, lost metadata, huge outputs) and write a notebook "
+                    "nbgrader accepts. The input is never changed unless --in-place (then it is kept as *.orig).",
+        epilog="e.g. python -m aml_gan.grading repair 02_losses \"submitted/ana/02_losses/Copy of 02_losses.ipynb\"")
+    repair.add_argument("assignment", help="assignment id, e.g. 02_losses (released in the course)")
+    repair.add_argument("notebook", type=Path, help="the student's notebook")
+    repair.add_argument("-o", "--output", type=Path, default=None,
+                        help="where to write the repaired notebook (default: the release's name next to the input, "
+                             "or <name>.repaired.ipynb when the input already has that name)")
+    repair.add_argument("--in-place", action="store_true", help="replace the input; the original is kept as <name>.orig")
+    repair.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    repair.add_argument("--course", type=Path, default=Path("."), help="the course folder (default: here)")
     return parser
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "repair":
+        from .repair_cli import repair_file
+
+        return repair_file(args)
     from .classroom import GradingError, grade_class
     from .sandbox import parse_size
 

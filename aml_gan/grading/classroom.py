@@ -270,11 +270,26 @@ def _make_job(course: Course, plan: _Plan, student: str, options: dict) -> Job:
             return {}
         return {os.path.relpath(f, folder): Path(f).read_bytes() for f in find_all_files(str(folder), exclude)}
 
-    return Job(student=student, assignment=plan.assignment,
-               files=read(course.folder("submitted", student, plan.assignment), []),
+    repaired = _repair(course, plan.assignment, student, read(course.folder("submitted", student, plan.assignment), []))
+    return Job(student=student, assignment=plan.assignment, files=repaired.files, repairs=repaired.repairs,
                source_files=read(course.folder("source", ".", plan.assignment), course.coursedir.ignore + ["*.ipynb"]),
                config_text=course.config_text, gradebook=plan.template, course_id=course.coursedir.course_id,
                prior=plan.prior.get(student), released_counts=plan.released, **options)
+
+
+def _repair(course: Course, assignment: str, student: str, files: dict):
+    """The submission repaired against the release (repair.py); the log to grading_logs/<assignment>/."""
+    from .repair import Repaired, repair_submission
+
+    release = {p.name: p.read_bytes() for p in course.folder("release", ".", assignment).glob("*.ipynb")}
+    try:
+        repaired = repair_submission(files, release, assignment)
+    except Exception as err:  # noqa: BLE001 - a failed repair must never cost the submission
+        repaired = Repaired(files=files, log=f"repair failed ({type(err).__name__}: {err}): graded as handed in\n")
+    log = course.root / "grading_logs" / assignment / f"{student}.repair.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(repaired.log)
+    return repaired
 
 
 # --------------------------------------------------------------------------- running the jobs

@@ -49,6 +49,7 @@ class Job:
     hide: List[str] = field(default_factory=list)   # more folders the kernel must not see (the course)
     threads: Optional[int] = None      # OMP_NUM_THREADS for the kernel, when set
     released_counts: Dict[str, int] = field(default_factory=dict)  # tamper-scan baseline
+    repairs: List[str] = field(default_factory=list)  # what repair.py did to ``files`` before grading
 
 
 @dataclass
@@ -278,7 +279,7 @@ def _read_folder(folder: Path) -> Dict[str, Tuple[bytes, int]]:
 
 def _problems(job: Job, result: Result, returncode: Optional[int], log: str, timed_out: bool) -> List[str]:
     """Why a submission lost points it may not deserve to lose, in words, for the summary."""
-    problems = []
+    problems = ["repaired: " + "; ".join(job.repairs)] if job.repairs else []
     if timed_out:
         problems.append(f"stopped after {job.timeout:g} s (TIMEOUT): nothing graded")
     elif not result.graded:

@@ -1,0 +1,183 @@
+"""The repair step before autograde (aml_gan.grading.repair) and the students' hand-in check.
+
+Unit tests build every mangling of tests/mangled.py in memory from the 02_losses solution
+(and some on 03_training_loop) and check the rebuilt notebook: the repair is named, every
+graded cell is there once, in order, with the release's metadata, the answers byte for byte,
+the tests from the release. One end-to-end test grades a class of mangled submissions with
+one ``python -m aml_gan.grading grade`` run and compares each score with the intact notebook's.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from aml_gan.grading.repair import OUTPUT_CAP, repair_notebook, repair_submission
+from conftest import SOLUTIONS, Course, tool_env
+from mangled import (ASSIGNMENT, CASES, CLASS, FILE, HELPED_G, HELPER, WRONG_D, Case, _delete, _duplicate,
+                     _stripped, answers, dump, gid, hand_in, index, intact, release)
+
+ANSWERS = ("discriminator_loss", "generator_loss", "margin_losses", "thinking_break_generator_loss")
+
+
+def _repair(files, assignment=ASSIGNMENT):
+    return repair_submission(files, {f"{assignment}.ipynb": release(assignment)}, assignment)
+
+
+def _graded(data: bytes, assignment=ASSIGNMENT):
+    """The repaired notebook, checked as nbgrader would: valid, metadata valid, each graded cell once."""
+    from nbgrader.nbgraderformat import MetadataValidator
+
+    nb = nbformat.reads(data.decode(), as_version=4)
+    nbformat.validate(nb)
+    MetadataValidator().validate_nb(nb)
+    rel = nbformat.reads(release(assignment).decode(), as_version=4)
+    want = [gid(c) for c in rel.cells if gid(c)]
+    assert [gid(c) for c in nb.cells if gid(c)] == want, "every graded cell once, in the release's order"
+    by_id = {gid(c): c for c in nb.cells if gid(c)}
+    for cell in rel.cells:
+        if gid(cell):
+            mine = by_id[gid(cell)]
+            assert mine.cell_type == cell.cell_type and mine.metadata["nbgrader"] == cell.metadata["nbgrader"]
+            if not cell.metadata["nbgrader"].get("solution"):
+                assert mine.source == cell.source, f"{gid(cell)}: tests and locked cells come from the release"
+    assert len({c.id for c in nb.cells}) == len(nb.cells)
+    return nb
+
+
+@pytest.fixture(scope="module")
+def student():
+    return intact(discriminator_loss=WRONG_D)
+
+
+def test_an_intact_notebook_passes_byte_for_byte(student):
+    files = {FILE: dump(student), "data.csv": b"1,2\n"}
+    repaired = _repair(files)
+    assert repaired.repairs == [] and repaired.files == files
+    assert "Nothing to repair" in repaired.log
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_mangling_is_repaired_and_named(name, student):
+    case = CASES[name]
+    files = hand_in(student, case)
+    repaired = _repair(files)
+    if case.says is None:
+        assert repaired.repairs == [], repaired.repairs
+        return
+    assert any(case.says in line for line in repaired.repairs), repaired.repairs
+    assert set(repaired.files) == {FILE} | set(case.extra), "renamed notebooks graded under the release's name"
+    assert all(repaired.files[k] == v for k, v in case.extra.items()), "other files pass unchanged"
+    nb = _graded(repaired.files[FILE])
+    cells = {gid(c): c for c in nb.cells if gid(c)}
+    kept = {g: student["cells"][index(student, g)]["source"] for g in ANSWERS}
+    if "deleted answer" in name:
+        kept["generator_loss"] = "".join(json.loads(release())["cells"][index(json.loads(release()), "generator_loss")]["source"])
+    for g, text in kept.items():
+        assert cells[g].source == text, f"{g}: the student's answer, byte for byte"
+    for c in nb.cells:
+        if c.cell_type == "code":
+            assert len(json.dumps(c.get("outputs", []))) <= OUTPUT_CAP
+    for answer in ("discriminator_loss", "generator_loss", "margin_losses"):
+        ids = [gid(c) for c in nb.cells]
+        assert ids.index(answer) < ids.index("test_" + answer), "each answer runs before its test"
+    for line in repaired.repairs:
+        assert line in repaired.log
+
+
+def test_the_copy_with_the_work_is_the_one_graded(student):
+    nb = _graded(_repair(hand_in(student, CASES["duplicate with the work in the copy"])).files[FILE])
+    assert [c.source for c in nb.cells if gid(c) == "margin_losses"] == [answers()["margin_losses"]]
+
+
+def test_two_different_answers_are_both_kept(student):
+    """A copied answer edited in both copies: the last is graded, the first kept ungraded (nothing lost)."""
+    edit = _duplicate("generator_loss")
+    nb = edit(json.loads(dump(student)))
+    first = "def generator_loss(d_fake):\n    return 0  # my first try\n"
+    nb["cells"][index(nb, "generator_loss")]["source"] = first
+    repaired = _repair({FILE: dump(nb)})
+    out = _graded(repaired.files[FILE])
+    graded = next(c for c in out.cells if gid(c) == "generator_loss")
+    assert graded.source == answers()["generator_loss"]
+    assert any(c.source == first and not gid(c) for c in out.cells)
+    assert ["a second, different copy of answer generator_loss kept as an ungraded cell"] == repaired.repairs
+
+
+def test_the_students_helper_cell_stays_before_the_answer(student):
+    nb = _graded(_repair(hand_in(student, CASES["added cell with a helper the answer uses"],
+                                 CASES["duplicated test cell"])).files[FILE])
+    sources = [c.source for c in nb.cells]
+    assert sources.index(HELPER) < sources.index(HELPED_G)
+
+
+def test_huge_outputs_are_dropped_small_ones_kept(student):
+    nb = json.loads(dump(student))
+    small = {"output_type": "stream", "name": "stdout", "text": "D(x) = 0.93\n"}
+    nb["cells"][index(nb, "generator_loss")]["outputs"] = [small]
+    out = _graded(_repair(hand_in(nb, CASES["5 MB of stored output"])).files[FILE])
+    assert next(c for c in out.cells if gid(c) == "generator_loss").outputs == [small]
+    assert max(len(json.dumps(c.get("outputs", []))) for c in out.cells) < 1000
+
+
+def test_nbformat_3_is_read_and_left_alone_when_intact(student):
+    def v3_of(nb):
+        return nbformat.writes(nbformat.convert(nbformat.reads(dump(nb).decode(), as_version=4), 3))
+
+    v3 = v3_of(student).encode()
+    assert _repair({FILE: v3}).files[FILE] == v3
+    broken = v3_of(_delete("test_generator_loss")(json.loads(dump(student))))
+    repaired = _repair({FILE: broken.encode()})
+    assert repaired.repairs == ["deleted test test_generator_loss restored"]
+    assert nbformat.reads(repaired.files[FILE].decode(), as_version=4).nbformat_minor == 5
+
+
+def test_what_is_not_this_notebook_is_left_as_it_is():
+    junk = b'{"cells": [ this is not JSON'
+    repaired = _repair({FILE: junk})
+    assert repaired.files == {FILE: junk} and "is not a notebook" in repaired.repairs[0]
+    other = (SOLUTIONS.parent / "notebooks" / "03_training_loop" / "03_training_loop.ipynb").read_bytes()
+    repaired = _repair({FILE: other})
+    assert repaired.files == {FILE: other} and "does not look like the released notebook" in repaired.repairs[0]
+    assert _repair({"notes.txt": b"hi"}).files == {"notes.txt": b"hi"}
+
+
+def test_another_assignment_stripped_duplicated_and_deleted():
+    """03_training_loop: metadata gone everywhere, its first answer duplicated, its first test deleted."""
+    a = "03_training_loop"
+    nb = intact(a)
+    rel = json.loads(release(a))
+    first_answer = next(gid(c) for c in rel["cells"] if gid(c) and c["metadata"]["nbgrader"].get("solution")
+                        and c["cell_type"] == "code")
+    first_test = next(gid(c) for c in rel["cells"] if gid(c) and c["metadata"]["nbgrader"].get("grade")
+                      and c["cell_type"] == "code")
+    mangled = _stripped(_delete(first_test)(_duplicate(first_answer)(json.loads(dump(nb)))))
+    repaired = _repair({f"{a} (2).ipynb": dump(mangled)}, a)
+    lines = "; ".join(repaired.repairs)
+    assert f"duplicate {first_answer} removed" in lines and f"deleted test {first_test} restored" in lines
+    assert f"notebook found as '{a} (2).ipynb'" in lines
+    out = _graded(repaired.files[f"{a}.ipynb"], a)
+    for g, text in answers(a).items():
+        if next(c for c in rel["cells"] if gid(c) == g)["cell_type"] == "code":
+            assert next(c for c in out.cells if gid(c) == g).source == text
+
+
+def test_repair_notebook_never_changes_an_answer_of_the_corpus(student):
+    """Every correct and mistaken answer of the corpus, handed in retyped to markdown: kept exactly."""
+    from corpus.runner import load_corpus
+
+    corpus = load_corpus()[ASSIGNMENT]
+    for entry in corpus.submissions:
+        nb = json.loads(dump(student))
+        for g, text in entry.cells.items():
+            cell = nb["cells"][index(nb, g)]
+            cell["source"], cell["cell_type"] = text, "markdown"
+            cell.pop("outputs"), cell.pop("execution_count")
+        data, events, _ = repair_notebook(dump(_stripped(nb)), release())
+        out = nbformat.reads(data.decode(), as_version=4)
+        for g, text in entry.cells.items():
+            assert next(c for c in out.cells if gid(c) == g).source == text, f"{entry.name}: {g}"
