@@ -210,17 +210,14 @@ CASES: Dict[str, Case] = {
     "5 MB of stored output": Case(_huge_output, says="outputs of cell #"),
 }
 
-# The end-to-end class: independent manglings two to a notebook, so one autograde run covers all.
+# The end-to-end class: independent manglings together in a notebook (applied in this order), so that
+# one short autograde run covers them all.
 CLASS: Dict[str, List[str]] = {
-    "colab": ["Colab file: 4.0, no ids, no nbgrader metadata"],
-    "copyof": ["renamed by Colab (Copy of X)", "duplicated test cell"],
-    "download": ["renamed by a download (X (1))", "answer retyped to markdown"],
-    "onlynb": ["renamed: the only notebook", "answer retyped to raw"],
-    "dupanswer": ["duplicated answer cell", "5 MB of stored output"],
-    "workcopy": ["duplicate with the work in the copy", "changed grade_id"],
-    "deleted": ["deleted answer cell", "missing and duplicated cell ids"],
-    "tests": ["deleted test cells", "answer marked as a test with points"],
-    "reorder": ["cells reordered", "added cell with a helper the answer uses"],
-    "stripped": ["metadata stripped from every cell"],
-    "v44": ["nbformat 4.4 without ids"],
+    "colab": ["duplicated answer cell", "Colab file: 4.0, no ids, no nbgrader metadata"],
+    "copyof": ["renamed by Colab (Copy of X)", "duplicated test cell", "answer retyped to markdown", "5 MB of stored output"],
+    "download": ["renamed by a download (X (1))", "answer retyped to raw", "changed grade_id",
+                 "answer marked as a test with points"],
+    "onlynb": ["renamed: the only notebook", "duplicate with the work in the copy", "missing and duplicated cell ids"],
+    "deleted": ["deleted answer cell", "deleted test cells", "nbformat 4.4 without ids"],
+    "stripped": ["cells reordered", "added cell with a helper the answer uses", "metadata stripped from every cell"],
 }

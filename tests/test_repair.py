@@ -181,3 +181,109 @@ def test_repair_notebook_never_changes_an_answer_of_the_corpus(student):
         out = nbformat.reads(data.decode(), as_version=4)
         for g, text in entry.cells.items():
             assert next(c for c in out.cells if gid(c) == g).source == text, f"{entry.name}: {g}"
+
+
+# --------------------------------------------------------------------------- make grade, end to end
+@pytest.mark.grading
+def test_a_mangled_class_is_graded_like_the_intact_notebook(tmp_path, student):
+    """One `python -m aml_gan.grading grade` run: every mangled submission graded, scored as the intact one."""
+    course = Course.create(tmp_path / "course", {ASSIGNMENT: SOLUTIONS / ASSIGNMENT})
+    course.release(ASSIGNMENT)
+    handed = {"intact": {FILE: dump(student)}}
+    handed.update({name: hand_in(student, *(CASES[c] for c in cases)) for name, cases in CLASS.items()})
+    for name, files in handed.items():
+        folder = course.root / "submitted" / name / ASSIGNMENT
+        folder.mkdir(parents=True)
+        for rel, data in files.items():
+            (folder / rel).write_bytes(data)
+    proc = subprocess.run([sys.executable, "-m", "aml_gan.grading", "grade", ASSIGNMENT, "--jobs", "2"],
+                          cwd=course.root, env=tool_env(), capture_output=True, text=True, timeout=900)
+    print(proc.stdout, proc.stderr)
+    assert proc.returncode == 0, "every submission graded"
+
+    rows = {line.split()[0]: line for line in proc.stdout.splitlines() if line.split()[:1] and line.split()[0] in handed}
+    full = course.scores(ASSIGNMENT, "intact")
+    assert full["auto"] == 5 and full["max_auto"] == 8, "the intact notebook: one wrong answer (3 of 8 points lost)"
+    assert "repaired" not in rows["intact"]
+    for name, cases in CLASS.items():
+        got = course.scores(ASSIGNMENT, name)
+        want = dict(full["grades"])
+        if "deleted answer cell" in cases:  # scores what the release stub scores
+            want["test_generator_loss"] = 0
+        assert got["grades"] == want, f"{name} ({cases}): {got['grades']}"
+        assert (course.root / "autograded" / name / ASSIGNMENT / FILE).is_file()
+        said = [CASES[c].says for c in cases if CASES[c].says]
+        if said:
+            assert "repaired: " in rows[name] and all(s in rows[name] for s in said), rows[name]
+            log = (course.root / "grading_logs" / ASSIGNMENT / f"{name}.repair.log").read_text()
+            assert all(s in log for s in said)
+        else:
+            assert "repaired" not in rows[name], rows[name]
+    assert (course.root / "submitted" / "copyof" / ASSIGNMENT / f"Copy of {FILE}").is_file(), "the original is kept"
+    course.nbgrader("generate_feedback", ASSIGNMENT, "--student", "deleted", "--force")
+    assert (course.root / "feedback" / "deleted" / ASSIGNMENT / f"{ASSIGNMENT}.html").is_file()
+    export = course.nbgrader("export", "--to", str(tmp_path / "grades.csv"))
+    assert export.returncode == 0 and len((tmp_path / "grades.csv").read_text().splitlines()) == 1 + len(handed)
+
+
+# --------------------------------------------------------------------------- the students' hand-in check
+def test_the_handin_manifest_is_the_release():
+    from aml_gan.handin import build_manifest
+    from aml_gan.handin_manifest import MANIFEST
+    from conftest import RELEASE
+
+    assert build_manifest(RELEASE) == MANIFEST, ("aml_gan/handin_manifest.py is out of date: run `make release` "
+                                                 "(or python -m aml_gan.handin --write-manifest)")
+
+
+def test_handin_check_passes_a_good_notebook_and_names_each_problem(tmp_path, student, monkeypatch):
+    from aml_gan.handin import main, report
+
+    good = tmp_path / FILE
+    good.write_bytes(dump(student))
+    found = report(str(good))
+    assert found.ok and found.answered == found.answers == 4, str(found)
+    assert [p.cell for p in found.problems] == ["notebook"], "only the note that the saved file was never run"
+
+    bad = json.loads(dump(student))
+    stub = json.loads(release())["cells"][index(json.loads(release()), "margin_losses")]["source"]
+    bad["cells"][index(bad, "margin_losses")]["source"] = stub
+    bad["cells"][index(bad, "test_discriminator_loss")]["outputs"] = [
+        {"output_type": "error", "ename": "AssertionError", "evalue": "discriminator_loss has the wrong sign", "traceback": []}]
+    bad["cells"][index(bad, "test_discriminator_loss")]["execution_count"] = 7
+    files = hand_in(bad, CASES["renamed by Colab (Copy of X)"], CASES["duplicated test cell"],
+                    CASES["deleted test cells"], CASES["answer retyped to markdown"])
+    path = tmp_path / f"Copy of {FILE}"
+    path.write_bytes(files[path.name])
+    text = str(report(str(path)))
+    print(text)
+    for cell, phrase in [("test_discriminator_loss", "more than once"), ("generator_loss", "must be a code cell"),
+                         ("test_margin_losses", "test cell is missing"), ("margin_losses", "still the release's stub"),
+                         ("test_discriminator_loss", "the test raised AssertionError: discriminator_loss has the wrong sign"),
+                         (path.name, "the file is named")]:
+        assert re.search(rf"\[{re.escape(cell)}\] [^\n]*{re.escape(phrase)}", text), (cell, phrase)
+    assert text.count("Fix: ") == len(report(str(path)).problems)
+    assert main([str(path)]) == 1 and main([str(good)]) == 0
+
+    # In a notebook's last cell: JupyterLab names the kernel's notebook; Colab hands over the browser's copy.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JPY_SESSION_NAME", str(good))
+    assert report().notebook == FILE
+    colab = type(sys)("google.colab")
+    colab._message = type(sys)("google.colab._message")
+    colab._message.blocking_request = lambda *a, **k: {"ipynb": json.loads(files[path.name])}
+    monkeypatch.setitem(sys.modules, "google", type(sys)("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    assert not report().ok
+
+
+def test_handin_run_names_the_cells_that_raise():
+    """--run: a copy executed with nbclient (a two-cell notebook here; a course notebook takes its Run All time)."""
+    from aml_gan.handin import Report, _run
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                         nbformat.v4.new_code_cell("y = undefined_name + x")])
+    found = Report("tiny.ipynb", ASSIGNMENT)
+    _run(nb, found)
+    assert found.ran and [(p.cell, p.what) for p in found.problems] == [
+        ("cell 2", "raised NameError: name 'undefined_name' is not defined")]
