@@ -287,3 +287,11 @@ def test_handin_run_names_the_cells_that_raise():
     _run(nb, found)
     assert found.ran and [(p.cell, p.what) for p in found.problems] == [
         ("cell 2", "raised NameError: name 'undefined_name' is not defined")]
+
+
+def test_of_several_renamed_copies_the_newest_is_graded_and_the_rest_kept(student):
+    files = {name: dump(student) for name in (f"Copy of {FILE}", f"{ASSIGNMENT} (1).ipynb", f"{ASSIGNMENT} (2).ipynb")}
+    repaired = _repair({**files, "notes.txt": b"x"})
+    assert repaired.repairs == [f"notebook found as '{ASSIGNMENT} (2).ipynb' (the newest of 3 renamed copies; "
+                                "the others are not graded)"]
+    assert sorted(repaired.files) == sorted([FILE, f"Copy of {FILE}", f"{ASSIGNMENT} (1).ipynb", "notes.txt"])

@@ -103,7 +103,8 @@ def repair_submission(files: Dict[str, bytes], release: Dict[str, bytes], assign
             if name in out:  # a file of that name that is not the notebook: keep it aside, never lose it
                 out[found] = out.pop(name)
             out[name] = data
-            events.append(Event("renamed", "", f"notebook found as {found!r}"))
+            events.append(Event("renamed", "", f"notebook found as {found!r}"
+                                + (f" ({how}; the others are not graded)" if how.startswith("the newest") else "")))
             log.append(f"{name}: found as {found!r} ({how}); graded as {name!r}")
         data, nb_events, nb_log = repair_notebook(out[name], released, name)
         out[name] = data
@@ -134,16 +135,20 @@ def find_notebook(files: Dict[str, bytes], name: str, single: bool = True,
                         and p not in exclude)
     renamed = [p for p in candidates if _stem(p) == _stem(name)]
     if renamed:  # the shallowest, then the one a person would call the newest ("(2)" after "(1)")
-        renamed.sort(key=lambda p: (p.count("/"), _natural(p)))
-        return renamed[-1] if len(renamed) > 1 and all(p.count("/") == renamed[0].count("/") for p in renamed) \
-            else renamed[0], "a renamed copy"
+        depth = min(p.count("/") for p in renamed)
+        best = max((p for p in renamed if p.count("/") == depth), key=lambda p: (_copy_number(p), p))
+        return best, "a renamed copy" if len(renamed) == 1 else f"the newest of {len(renamed)} renamed copies"
     if single and len(candidates) == 1:
         return candidates[0], "the only notebook in the folder"
     return None, ""
 
 
-def _natural(text: str) -> list:
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+def _copy_number(name: str) -> int:
+    """A browser's or JupyterLab's copy number: 2 for ``X (2).ipynb``, 1 for ``X-Copy1.ipynb``, else 0."""
+    base = name.rsplit("/", 1)[-1]
+    match = _SUFFIX.search(base[:-len(".ipynb")] if base.lower().endswith(".ipynb") else base)
+    numbers = re.findall(r"\d+", match.group(0)) if match else []
+    return max(map(int, numbers), default=0)
 
 
 # --------------------------------------------------------------------------- one notebook
