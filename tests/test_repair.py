@@ -295,3 +295,40 @@ def test_of_several_renamed_copies_the_newest_is_graded_and_the_rest_kept(studen
     assert repaired.repairs == [f"notebook found as '{ASSIGNMENT} (2).ipynb' (the newest of 3 renamed copies; "
                                 "the others are not graded)"]
     assert sorted(repaired.files) == sorted([FILE, f"Copy of {FILE}", f"{ASSIGNMENT} (1).ipynb", "notes.txt"])
+
+
+def test_repair_command_for_plain_nbgrader(tmp_path, student, capsys):
+    from aml_gan.grading.__main__ import main
+    from conftest import REPO
+
+    def run(*args):
+        code = main(["repair", *map(str, args), "--course", str(REPO)])
+        out = capsys.readouterr()
+        return code, out.out + out.err
+
+    copy_of = tmp_path / f"Copy of {FILE}"
+    copy_of.write_bytes(hand_in(student, CASES["duplicated test cell"])[FILE])
+    code, out = run(ASSIGNMENT, copy_of)
+    assert code == 0 and "duplicate test_discriminator_loss removed" in out and f"-> {tmp_path / FILE}" in out
+    assert copy_of.read_bytes() == hand_in(student, CASES["duplicated test cell"])[FILE], "the input is kept"
+    _graded((tmp_path / FILE).read_bytes())
+    code, out = run(ASSIGNMENT, copy_of)
+    assert code == 2 and "exists: pass --force" in out
+    code, out = run(ASSIGNMENT, tmp_path / FILE)
+    assert code == 0 and "Nothing to repair" in out
+
+    broken = tmp_path / "sub" / FILE
+    broken.parent.mkdir()
+    broken.write_bytes(hand_in(student, CASES["answer marked as a test with points"])[FILE])
+    original = broken.read_bytes()
+    code, out = run(ASSIGNMENT, broken)
+    assert code == 0 and (tmp_path / "sub" / f"{ASSIGNMENT}.repaired.ipynb").is_file()
+    code, out = run(ASSIGNMENT, broken, "--in-place")
+    assert code == 0 and (tmp_path / "sub" / f"{FILE}.orig").read_bytes() == original
+    _graded(broken.read_bytes())
+
+    (tmp_path / "junk.ipynb").write_text("{not json")
+    code, out = run(ASSIGNMENT, tmp_path / "junk.ipynb")
+    assert code == 2 and "is not a notebook" in out and "nothing written" in out
+    code, out = run("09_unknown", copy_of)
+    assert code == 2 and "release it first" in out and "generate_assignment 09_unknown" in out
