@@ -192,15 +192,15 @@ def repair_notebook(data: bytes, released: bytes, name: str = "notebook.ipynb") 
     if release is None:
         raise RepairError(f"the released {name} is not a readable notebook: release it again "
                           "(nbgrader generate_assignment, or make release)")
-    nb = _read(data)
+    raw = _raw(data)
+    events: List[Event] = []
+    _cap_outputs(raw, events)  # before nbformat reads it: a 500 MB output is never copied again
+    nb = _read(json.dumps(raw).encode("utf-8")) if raw else None
     if nb is None:
         return data, [Event("not_a_notebook", "", f"nothing, {name} is not a notebook "
                             "(not nbformat JSON): left as it is")], ["not a notebook: left as it is for nbgrader to report"]
-    raw = _raw(data)
-    events: List[Event] = []
     log: List[str] = [f"{len(nb.cells)} cells submitted, {len(release.cells)} released "
                       f"(nbformat {raw.get('nbformat')}.{raw.get('nbformat_minor')})"]
-    _cap_outputs(nb, events, log)
     rebuild = _Rebuild(nb, release, events, log)
     rebuild.run()
     if rebuild.found() < MIN_FOUND:
@@ -535,18 +535,33 @@ def _likeness(stub: str, source: str) -> float:
 
 
 # --------------------------------------------------------------------------- outputs and ids
-def _cap_outputs(nb, events: List[Event], log: List[str]) -> None:
-    for index, cell in enumerate(nb.cells):
-        outputs = cell.get("outputs") or []
-        if not outputs:
-            continue
-        size = len(json.dumps(outputs))
+def _cap_outputs(raw: dict, events: List[Event]) -> None:
+    """Drop the stored outputs of each cell whose outputs exceed OUTPUT_CAP (nbformat 4 or 3, as parsed JSON)."""
+    sheets = raw.get("worksheets") if isinstance(raw.get("worksheets"), list) else [raw]
+    cells = [c for sheet in sheets if isinstance(sheet, dict) and isinstance(sheet.get("cells"), list)
+             for c in sheet["cells"] if isinstance(c, dict)]
+    for index, cell in enumerate(cells):
+        size = _size(cell.get("outputs"))
         if size > OUTPUT_CAP:
-            cell.outputs = []
-            cell.execution_count = None
-            name = _meta(cell).get("grade_id") or f"#{index + 1}"
-            events.append(Event("outputs", _meta(cell).get("grade_id", ""),
+            cell["outputs"] = []
+            if "execution_count" in cell:
+                cell["execution_count"] = None
+            cell.pop("prompt_number", None)  # nbformat 3
+            meta = _meta(cell)
+            name = meta.get("grade_id") or f"#{index + 1}"
+            events.append(Event("outputs", meta.get("grade_id", ""),
                                 f"outputs of cell {name} dropped ({size / 2**20:.0f} MB; outputs are not graded)"))
+
+
+def _size(obj) -> int:
+    """About the bytes ``obj`` takes as JSON (the lengths of its strings), without writing it out."""
+    if isinstance(obj, str):
+        return len(obj)
+    if isinstance(obj, dict):
+        return sum(len(k) + _size(v) for k, v in obj.items())
+    if isinstance(obj, list):
+        return sum(_size(v) for v in obj)
+    return 8
 
 
 def _fix_ids(nb, raw: dict, events: List[Event], log: List[str]) -> None:
