@@ -213,11 +213,11 @@ CASES: Dict[str, Case] = {
 # The end-to-end class: independent manglings together in a notebook (applied in this order), so that
 # one short autograde run covers them all.
 CLASS: Dict[str, List[str]] = {
-    "colab": ["duplicated answer cell", "Colab file: 4.0, no ids, no nbgrader metadata"],
+    "colab": ["added cell with a helper the answer uses", "duplicated answer cell", "cells reordered",
+              "metadata stripped from every cell", "Colab file: 4.0, no ids, no nbgrader metadata"],
     "copyof": ["renamed by Colab (Copy of X)", "duplicated test cell", "answer retyped to markdown", "5 MB of stored output"],
     "download": ["renamed by a download (X (1))", "answer retyped to raw", "changed grade_id",
                  "answer marked as a test with points"],
     "onlynb": ["renamed: the only notebook", "duplicate with the work in the copy", "missing and duplicated cell ids"],
     "deleted": ["deleted answer cell", "deleted test cells", "nbformat 4.4 without ids"],
-    "stripped": ["cells reordered", "added cell with a helper the answer uses", "metadata stripped from every cell"],
 }
