@@ -61,6 +61,7 @@ release: $(STAMP)
 		echo "== $$a"; \
 		$(BIN)/nbgrader generate_assignment "$$a" --force --log-level=WARN || exit 1; \
 	done
+	$(BIN)/python -m aml_gan.handin --write-manifest notebooks
 
 grade: $(STAMP)
 	@test -n "$(A)" || { echo "usage: make grade A=<assignment> [JOBS=n] [TIMEOUT=s] [SCHEDULER=tcp://host:port] [FORCE=1]"; \

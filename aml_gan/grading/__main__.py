@@ -1,5 +1,6 @@
-"""Command line: ``python -m aml_gan.grading grade <assignment> [options]`` (what ``make grade`` runs)
-and ``python -m aml_gan.grading report [assignment ...]`` (``make report``)."""
+"""Command line: ``python -m aml_gan.grading grade <assignment> [options]`` (what ``make grade`` runs),
+``python -m aml_gan.grading report [assignment ...]`` (``make report``) and
+``python -m aml_gan.grading repair <assignment> <notebook.ipynb>`` (one file, for plain nbgrader)."""
 from __future__ import annotations
 
 import argparse
@@ -54,6 +55,20 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, default=None, help="where to write (default: <course>/reports)")
     report.add_argument("--threshold", type=float, default=None,
                         help="similar work: the share of both cells that must be common code (default 0.8)")
+    repair = commands.add_parser(
+        "repair", help="repair one submitted notebook against its release, for plain nbgrader",
+        description="Repair one submitted notebook against the assignment's release (renamed file, duplicated, "
+                    "deleted, retyped or re-labelled cells, lost metadata, huge outputs) and write a notebook "
+                    "nbgrader accepts. The input is never changed unless --in-place (then it is kept as *.orig).",
+        epilog="e.g. python -m aml_gan.grading repair 02_losses \"submitted/ana/02_losses/Copy of 02_losses.ipynb\"")
+    repair.add_argument("assignment", help="assignment id, e.g. 02_losses (released in the course)")
+    repair.add_argument("notebook", type=Path, help="the student's notebook")
+    repair.add_argument("-o", "--output", type=Path, default=None,
+                        help="where to write the repaired notebook (default: the release's name next to the input, "
+                             "or <name>.repaired.ipynb when the input already has that name)")
+    repair.add_argument("--in-place", action="store_true", help="replace the input; the original is kept as <name>.orig")
+    repair.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    repair.add_argument("--course", type=Path, default=Path("."), help="the course folder (default: here)")
     return parser
 
 
@@ -78,6 +93,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "report":
         return _report(args)
+    if args.command == "repair":
+        from .repair_cli import repair_file
+
+        return repair_file(args)
     from .classroom import GradingError, grade_class
     from .sandbox import parse_size
 

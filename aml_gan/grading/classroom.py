@@ -301,10 +301,12 @@ def _make_job(course: Course, plan: _Plan, student: str, options: dict) -> Job:
     from nbgrader.utils import find_all_files
 
     files, refused = _read_submission(course, plan.assignment, student)
+    repaired = _repair(course, plan.assignment, student, files)
     source = course.folder("source", ".", plan.assignment)  # the instructor's own files
     source_files = {os.path.relpath(f, source): Path(f).read_bytes()
                     for f in find_all_files(str(source), course.coursedir.ignore + ["*.ipynb"])} if source.is_dir() else {}
-    return Job(student=student, assignment=plan.assignment, files=files, refused=refused,
+    return Job(student=student, assignment=plan.assignment, files=repaired.files, repairs=repaired.repairs,
+               refused=refused,
                source_files=source_files, config_text=course.config_text, gradebook=plan.template,
                course_id=course.coursedir.course_id, prior=plan.prior.get(student),
                released_counts=plan.released, **options)
@@ -356,6 +358,21 @@ def _earlier_row(course: Course, assignment: str, student: str) -> Row:
     else:
         problems = ["graded before"]
     return Row(student, score, float(status.get("seconds", 0.0)), problems)
+
+
+def _repair(course: Course, assignment: str, student: str, files: dict):
+    """The submission repaired against the release (repair.py); the log to grading_logs/<assignment>/."""
+    from .repair import Repaired, repair_submission
+
+    release = {p.name: p.read_bytes() for p in course.folder("release", ".", assignment).glob("*.ipynb")}
+    try:
+        repaired = repair_submission(files, release, assignment)
+    except Exception as err:  # noqa: BLE001 - a failed repair must never cost the submission
+        repaired = Repaired(files=files, log=f"repair failed ({type(err).__name__}: {err}): graded as handed in\n")
+    log = course.root / "grading_logs" / assignment / f"{student}.repair.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(repaired.log)
+    return repaired
 
 
 # --------------------------------------------------------------------------- running the jobs

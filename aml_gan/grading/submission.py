@@ -65,6 +65,7 @@ class Job:
     threads: Optional[int] = None      # OMP_NUM_THREADS for the kernel, when set
     released_counts: Dict[str, int] = field(default_factory=dict)  # tamper-scan baseline
     refused: List[str] = field(default_factory=list)  # what in submitted/ was not read (links, FIFOs, ...)
+    repairs: List[str] = field(default_factory=list)  # what repair.py did to ``files`` before grading
 
 
 @dataclass
@@ -271,7 +272,7 @@ def _log_text(answer: Optional[dict]) -> str:
 # --------------------------------------------------------------------------- reasons, in words
 def _problems(job: Job, result: Result, hit: Dict[str, bool]) -> List[str]:
     """Why a submission lost points it may not deserve to lose, and what to look at, for the summary."""
-    problems = []
+    problems = ["repaired: " + "; ".join(job.repairs)] if job.repairs else []
     if result.reason:
         problems.append(result.reason)
     if hit.get("processes"):
