@@ -15,7 +15,6 @@ modules or as factories (a class or a function): ``make_gen(latent_dim)`` and
 """
 from __future__ import annotations
 
-import copy
 import time
 from typing import Callable, Optional, Union
 
@@ -26,7 +25,7 @@ from ..config import torch_threads
 from ..data.sequences import SEQUENCE_LENGTH, SequenceScaler, make_sequences
 from ..metrics.sequences import DEFAULT_TOL, sample_sequences, sequence_coverage, sequence_validity
 from .errors import raised_problem
-from .layers import layer_mismatch, run_traced
+from .layers import copy_network, copyable, last_layers_after, layer_mismatch, run_traced
 from .report import Report
 from .student import call_student, describe, grading_check
 from .train_step import check_train_step
@@ -48,7 +47,7 @@ _GENERIC = "The error message says which line of your code failed: fix it and ru
 def _build(factory: Factory, args: tuple, role: str, report: Report) -> Optional[nn.Module]:
     """A fresh module from a factory, or a deep copy of a module; None (with a problem) on failure."""
     if isinstance(factory, nn.Module):
-        return copy.deepcopy(factory)
+        return copy_network(factory)
     if not callable(factory):
         report.problem("not_a_module", f"Pass your {role} (a torch.nn.Module) or its class; got {describe(factory)}.")
         return None
@@ -82,6 +81,15 @@ def _forward(net: nn.Module, x: torch.Tensor, role: str, report: Report, worked_
         report.problem("returns_wrong_type", f"Your {role} returned {describe(traced.output)}; return one tensor.")
         return None
     return traced.output
+
+
+def _after_last(net: nn.Module, x: torch.Tensor, kinds) -> str:
+    """The layers that run after the network's last layer of ``kinds`` ("nn.BatchNorm1d(5)"), or "" when none do."""
+    traced = run_traced(net, x)
+    if traced.error is not None:
+        return ""
+    after = last_layers_after(traced.order, kinds)
+    return ", then ".join(f"nn.{m._get_name()}" for m in after)
 
 
 def _has_parameters(net: nn.Module, role: str, report: Report) -> bool:
@@ -145,10 +153,14 @@ def _check_generator_module(gen: nn.Module, latent_dim: int, out_dim: int, repor
         report.problem("not_finite", "Your generator produced NaN or infinite values; check its layers.")
         return
     if values.abs().max() > 1.0 + 1e-5:
+        after = _after_last(gen, z, (nn.Tanh, nn.Hardtanh))
+        fix = (f"It has a tanh, but then runs {after} after it, which moves the outputs out of (-1, 1) again: "
+               f"the tanh must be the very last layer (move {after} before it, or remove it)."
+               if after else "End the generator with nn.Tanh(), so every output lands in (-1, 1).")
         report.problem(
             "output_out_of_range",
             f"Your generator's outputs reach {values.abs().max().item():.3g}, outside [-1, 1], where the scaled "
-            "data live. End the generator with nn.Tanh(), so every output lands in (-1, 1).",
+            f"data live. {fix}",
         )
     elif values.min() >= 0:
         report.problem(
@@ -232,10 +244,13 @@ def _check_discriminator_module(disc: nn.Module, in_dim: int, report: Report) ->
         )
         return
     if allv.min() < 0 or allv.max() > 1:
+        after = _after_last(disc, x.detach(), nn.Sigmoid)
+        fix = (f"It has a sigmoid, but then runs {after} after it: the sigmoid must be the very last layer "
+               f"(move {after} before it, or remove it)." if after else "End it with nn.Sigmoid().")
         report.problem(
             "output_not_probability",
             f"Your discriminator's outputs range over [{allv.min().item():.3g}, {allv.max().item():.3g}], but they "
-            "should be probabilities in [0, 1] (the losses take their log). End it with nn.Sigmoid().",
+            f"should be probabilities in [0, 1] (the losses take their log). {fix}",
         )
     if allv.std() < 1e-7:
         report.problem(
@@ -399,9 +414,10 @@ def check_sequence_gan_training(
                 return report
         g_opt = torch.optim.Adam(gen.parameters(), lr=TRAIN_LR, betas=TRAIN_BETAS)
         d_opt = torch.optim.Adam(disc.parameters(), lr=TRAIN_LR, betas=TRAIN_BETAS)
-        ema = torch.optim.swa_utils.AveragedModel(
-            gen, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(TRAIN_EMA), use_buffers=True
-        )
+        with copyable(gen):  # AveragedModel deep-copies the generator
+            ema = torch.optim.swa_utils.AveragedModel(
+                gen, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(TRAIN_EMA), use_buffers=True
+            )
         g_before = [p.detach().clone() for p in gen.parameters()]
         d_before = [p.detach().clone() for p in disc.parameters()]
         recorder = _NoiseRecorder(latent_dim)

@@ -10,6 +10,7 @@ dropout), which ``bench/sequence_grading_fairness.py`` measured over ten seeds.
 from __future__ import annotations
 
 from . import correct, mistake
+from .train_step import FLOAT_RETURNS
 
 ASSIGNMENT = "04_sequence_gan"
 EXERCISES = {
@@ -93,6 +94,36 @@ SUBMISSIONS = [
         for layer in self.layers:
             z = layer(z)
         return torch.tanh(z)
+'''),
+    ),
+    correct(
+        "gen_weight_norm_old_api",  # the old torch.nn.utils.weight_norm (still shipped), which breaks copy.deepcopy
+        origin="https://github.com/pytorch/pytorch/issues/28594",
+        sequence_generator="from torch.nn.utils import weight_norm\n\n\n" + _gen('''    def __init__(self, latent_dim=LATENT_DIM):
+        super().__init__()
+        self.net = nn.Sequential(
+            weight_norm(nn.Linear(latent_dim, 64)), nn.LeakyReLU(0.2),
+            weight_norm(nn.Linear(64, 64)), nn.LeakyReLU(0.2),
+            nn.Linear(64, 5), nn.Tanh(),
+        )
+
+    def forward(self, z):
+        return self.net(z)
+'''),
+    ),
+    mistake(
+        "gen_batchnorm_after_tanh",  # a batch norm after the final tanh moves the outputs out of (-1, 1) again
+        mentions=("output_out_of_range", "after"),
+        sequence_generator=_gen('''    def __init__(self, latent_dim=LATENT_DIM):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(latent_dim, 64), nn.ReLU(),
+            nn.Linear(64, 64), nn.ReLU(),
+            nn.Linear(64, 5), nn.Tanh(), nn.BatchNorm1d(5),
+        )
+
+    def forward(self, z):
+        return self.net(z)
 '''),
     ),
     # ------------------------------------------------------------------ generator: mistakes
@@ -278,6 +309,35 @@ SUBMISSIONS = [
         return self.net(x)
 '''),
     ),
+    correct(
+        "disc_weight_norm_parametrization",  # the new parametrizations API, weight norm on the hidden layers
+        sequence_discriminator="from torch.nn.utils.parametrizations import weight_norm\n\n\n" + _disc('''    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(
+            weight_norm(nn.Linear(5, 64)), nn.LeakyReLU(0.2),
+            weight_norm(nn.Linear(64, 64)), nn.LeakyReLU(0.2),
+            nn.Linear(64, 1), nn.Sigmoid(),
+        )
+
+    def forward(self, x):
+        return self.net(x)
+'''),
+    ),
+    correct(
+        "disc_weight_norm_old_api_logits_method",  # old weight_norm, and a logits() method that forward squashes
+        sequence_discriminator="from torch.nn.utils import weight_norm\n\n\n" + _disc('''    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(weight_norm(nn.Linear(5, 64)), nn.LeakyReLU(0.2),
+                                  weight_norm(nn.Linear(64, 64)), nn.LeakyReLU(0.2))
+        self.head = nn.Linear(64, 1)
+
+    def logits(self, x):
+        return self.head(self.body(x))
+
+    def forward(self, x):
+        return torch.sigmoid(self.logits(x))
+'''),
+    ),
     # ------------------------------------------------------------------ discriminator: mistakes
     mistake(
         "disc_no_sigmoid",  # raw scores, while the step takes logs of probabilities
@@ -346,6 +406,28 @@ SUBMISSIONS = [
     def forward(self, x):
         return torch.round(self.net(x))
 '''),
+    ),
+    # ------------------------------------------------------------------ both networks with the old weight_norm, and a step
+    correct(
+        "pair_old_weight_norm_with_step",  # graded by every cell of the three exercises, test_train_step included
+        origin="https://github.com/pytorch/pytorch/issues/28594",
+        sequence_generator="from torch.nn.utils import weight_norm\n\n\n" + _gen('''    def __init__(self, latent_dim=LATENT_DIM):
+        super().__init__()
+        self.net = nn.Sequential(weight_norm(nn.Linear(latent_dim, 64)), nn.LeakyReLU(0.2),
+                                 weight_norm(nn.Linear(64, 64)), nn.LeakyReLU(0.2), nn.Linear(64, 5), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+'''),
+        sequence_discriminator="from torch.nn.utils import weight_norm\n\n\n" + _disc('''    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(weight_norm(nn.Linear(5, 64)), nn.LeakyReLU(0.2),
+                                 weight_norm(nn.Linear(64, 64)), nn.LeakyReLU(0.2), nn.Linear(64, 1), nn.Sigmoid())
+
+    def forward(self, x):
+        return self.net(x)
+'''),
+        train_step=FLOAT_RETURNS,
     ),
 ]
 

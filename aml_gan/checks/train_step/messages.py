@@ -156,3 +156,12 @@ def returns_wrong_type(value) -> str:
                 "`return g_loss.item(), d_loss.item()`.")
     return (f"`train_step` returned {describe(value)}; it must return two numbers, "
             "`(generator_loss, discriminator_loss)`, e.g. `return g_loss.item(), d_loss.item()`.")
+
+
+def real_batch_rescaled(a: float, b: float) -> str:
+    return (
+        f"Your step rescales the real batch before the discriminator sees it (every value x becomes "
+        f"{a:.4g} * x {'+' if b >= 0 else '-'} {abs(b):.4g}), but real_batch comes already in [-1, 1], scaled "
+        "like the generator's tanh output. Rescaling it again squeezes the real samples into a sliver that "
+        "the discriminator tells from the fakes by range alone. Pass real_batch to the discriminator as it is."
+    )
