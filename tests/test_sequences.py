@@ -427,6 +427,20 @@ def test_networks_that_break_deepcopy_are_copied():
         seq(torch.nn.utils.weight_norm(nn.Linear(5, 32)), torch.nn.utils.parametrizations.weight_norm(nn.Linear(32, 1))))
 
 
+def test_spectral_norm_in_the_generator_is_warned_then_refused_before_training():
+    """Measured not to learn reliably within the graded budget: said by the generator's check, refused by training's."""
+    sn_gen = CORRECT_GENERATORS["spectral_norm parametrization"]
+    report = check_sequence_generator(sn_gen, latent_dim=L)
+    assert report.passed and "spectral_norm_generator" in [w.code for w in report.warnings], str(report)
+    old_api = lambda d: seq(torch.nn.utils.spectral_norm(nn.Linear(d, 32)), nn.LeakyReLU(0.2), nn.Linear(32, 5), nn.Tanh())
+    assert "spectral_norm_generator" in [w.code for w in check_sequence_generator(old_api, latent_dim=L).warnings]
+    report = check_sequence_gan_training(sn_gen, MyDiscriminator, latent_dim=L, steps=6000)
+    assert report.codes == ["spectral_norm_generator"] and "steps_run" not in report.metrics, str(report)
+    sn_disc = lambda: seq(torch.nn.utils.parametrizations.spectral_norm(nn.Linear(5, 32)), nn.LeakyReLU(0.2),
+                          nn.Linear(32, 1), nn.Sigmoid())
+    assert not check_sequence_discriminator(sn_disc).warnings
+
+
 def test_generator_check_messages_name_the_fix():
     report = check_sequence_generator(BUGGY_GENERATORS["sigmoid ending"][0], latent_dim=L)
     assert "nn.Tanh()" in report.problems[0].message

@@ -23,7 +23,7 @@ from torch.nn.utils import parametrize
 
 from .student import call_student
 
-__all__ = ["Traced", "run_traced", "ORDINALS", "layer_mismatch", "leaf_layers", "copyable", "copy_network", "parameter_count",
+__all__ = ["Traced", "run_traced", "ORDINALS", "layer_mismatch", "leaf_layers", "copyable", "copy_network", "parameter_count", "spectral_normalised",
            "last_layers_after"]
 
 
@@ -105,6 +105,21 @@ def copy_network(net: nn.Module) -> nn.Module:
     """A deep copy of ``net`` that works for every working network (see :func:`copyable`)."""
     with copyable(net):
         return copy.deepcopy(net)
+
+
+def spectral_normalised(net: nn.Module) -> List[nn.Module]:
+    """The layers that carry spectral normalisation, through either API (parametrizations or the old hook)."""
+    from torch.nn.utils.parametrizations import _SpectralNorm
+    from torch.nn.utils.spectral_norm import SpectralNorm
+
+    found = []
+    for m in leaf_layers(net):
+        hooks = any(isinstance(h, SpectralNorm) for h in m._forward_pre_hooks.values())
+        params = parametrize.is_parametrized(m) and any(
+            isinstance(p, _SpectralNorm) for plist in m.parametrizations.values() for p in plist)
+        if hooks or params:
+            found.append(m)
+    return found
 
 
 def last_layers_after(order: List[nn.Module], kinds) -> List[nn.Module]:

@@ -25,7 +25,7 @@ from ..config import torch_threads
 from ..data.sequences import SEQUENCE_LENGTH, SequenceScaler, make_sequences
 from ..metrics.sequences import DEFAULT_TOL, sample_sequences, sequence_coverage, sequence_validity
 from .errors import raised_problem
-from .layers import copy_network, copyable, last_layers_after, layer_mismatch, run_traced
+from .layers import copy_network, copyable, last_layers_after, layer_mismatch, run_traced, spectral_normalised
 from .report import Report
 from .student import call_student, describe, grading_check
 from .train_step import check_train_step
@@ -107,6 +107,25 @@ def _device(net: nn.Module) -> torch.device:
     for p in net.parameters():
         return p.device
     return torch.device("cpu")
+
+
+#: what the training test found for spectral normalisation in the generator (bench/sequence_grading_fairness.py
+#: --normalised: generator and discriminator spectral-normalised, every layer, 5 seeds)
+_SN_GENERATOR = (
+    "Your generator uses spectral normalisation ({where}). It is a discriminator's technique: on this notebook's "
+    "generator it slows learning so much that the graded training run (at most 6,000 steps) does not reliably reach "
+    "its bounds (measured with spectral normalisation in both networks: 4 of 5 seeds passed, after about 4,500 "
+    "steps), so the training test refuses it before training. Remove it from the generator; weight normalisation is fine, and so is spectral "
+    "normalisation in the discriminator."
+)
+
+
+def _spectral_norm_message(gen: nn.Module) -> str:
+    layers = spectral_normalised(gen)
+    if not layers:
+        return ""
+    names = sorted({f"nn.{m._get_name().replace('Parametrized', '')}" for m in layers})
+    return _SN_GENERATOR.format(where=f"on {len(layers)} {' and '.join(names)} layer{'s' if len(layers) > 1 else ''}")
 
 
 def _check_generator_module(gen: nn.Module, latent_dim: int, out_dim: int, report: Report) -> None:
@@ -192,6 +211,7 @@ def check_sequence_generator(gen: Factory, latent_dim: int, out_dim: int = SEQUE
     Problem codes: ``not_implemented``, ``raised``, ``not_a_module``, ``no_parameters``,
     ``returns_wrong_type``, ``wrong_output_shape``, ``not_finite``, ``output_out_of_range`` (no tanh),
     ``output_one_sided`` (sigmoid/ReLU at the end), ``ignores_noise``, ``not_differentiable``.
+    Warning: ``spectral_norm_generator`` (the training test refuses it; see ``check_sequence_gan_training``).
     """
     if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
         raise ValueError(f"latent_dim must be a positive whole number, got {latent_dim!r}.")
@@ -201,6 +221,8 @@ def check_sequence_generator(gen: Factory, latent_dim: int, out_dim: int = SEQUE
         net = _build(gen, (latent_dim,), "generator", report)
         if net is not None:
             _check_generator_module(net, latent_dim, out_dim, report)
+            if report.passed and _spectral_norm_message(net):
+                report.warn("spectral_norm_generator", _spectral_norm_message(net))
     return report
 
 
@@ -368,7 +390,11 @@ def check_sequence_gan_training(
     not standard normal a problem, found after the first 10 steps, instead of a warning.
 
     The networks must pass their own checks first, and the step ``check_train_step`` on them
-    (a short training run cannot show a bug that a long one would).
+    (a short training run cannot show a bug that a long one would). A generator with spectral
+    normalisation is refused before training (``spectral_norm_generator``): measured with
+    ``bench/sequence_grading_fairness.py --normalised``, it does not reliably learn within the budget;
+    weight normalisation (either API), spectral normalisation in the discriminator and
+    discriminators written around their logits do.
 
     Problem codes: those of the two network checks and of ``check_train_step``, ``not_implemented``,
     ``raised``, ``signature``, ``returns_wrong_type``, ``not_finite``, ``generator_not_called``, ``generator_not_updated``,
@@ -400,6 +426,9 @@ def check_sequence_gan_training(
             for p in sub.problems:
                 report.problem(p.code, p.message)
         if not report.passed:
+            return report
+        if _spectral_norm_message(gen):
+            report.problem("spectral_norm_generator", _spectral_norm_message(gen))
             return report
 
         torch.manual_seed(seed)

@@ -429,8 +429,51 @@ SUBMISSIONS = [
 '''),
         train_step=FLOAT_RETURNS,
     ),
+    # ------------------------------------------------------------------ issue 21: normalised layers, logits discriminators
+    correct(
+        "pair_weight_norm_gen_spectral_norm_logits_disc",  # the issue's family: weight-normed G, SN-GAN style D
+        origin="https://github.com/pfnet-research/sngan_projection",
+        sequence_generator="from torch.nn.utils.parametrizations import weight_norm\n\n\n" + _gen('''    def __init__(self, latent_dim=LATENT_DIM):
+        super().__init__()
+        self.net = nn.Sequential(weight_norm(nn.Linear(latent_dim, 64)), nn.LeakyReLU(0.2),
+                                 weight_norm(nn.Linear(64, 64)), nn.LeakyReLU(0.2),
+                                 weight_norm(nn.Linear(64, 5)), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+'''),
+        sequence_discriminator="from torch.nn.utils.parametrizations import spectral_norm\n\n\n" + _disc('''    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(spectral_norm(nn.Linear(5, 64)), nn.LeakyReLU(0.2),
+                                  spectral_norm(nn.Linear(64, 64)), nn.LeakyReLU(0.2))
+        self.head = spectral_norm(nn.Linear(64, 1))
+
+    def logits(self, x):
+        return self.head(self.body(x))
+
+    def forward(self, x):
+        return torch.sigmoid(self.logits(x))
+'''),
+    ),
+    mistake(
+        "gen_spectral_norm",  # spectral norm in the generator: the training test refuses it, said up front
+        mentions=("spectral_norm_generator", "Remove it from the generator"),
+        fails=("test_gan_training",),
+        sequence_generator="from torch.nn.utils.parametrizations import spectral_norm\n\n\n" + _gen('''    def __init__(self, latent_dim=LATENT_DIM):
+        super().__init__()
+        self.net = nn.Sequential(spectral_norm(nn.Linear(latent_dim, 64)), nn.LeakyReLU(0.2),
+                                 spectral_norm(nn.Linear(64, 64)), nn.LeakyReLU(0.2),
+                                 spectral_norm(nn.Linear(64, 5)), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+'''),
+    ),
 ]
 
 # The grading issue's own cases, through real nbgrader: plain ReLU networks of 64 units in both, and
 # a 128-unit ReLU generator, which the old 600-step hidden test failed at some seeds.
-THROUGH_NBGRADER = ["gen_plain_relu_64", "disc_plain_relu_64", "gen_relu_128_functional"]
+THROUGH_NBGRADER = ["gen_plain_relu_64", "disc_plain_relu_64", "gen_relu_128_functional",
+                    # issue 21: the old weight_norm (copy.deepcopy refuses it, and its FutureWarning reaches stderr
+                    # where test_train_step builds the networks), in the second mix that already runs
+                    "disc_weight_norm_old_api_logits_method"]

@@ -155,3 +155,6 @@ SUBMISSIONS = [
 '''),
     ),
 ]
+
+# Issue 26: the squeezed weight (visible green, hidden zero before) through real nbgrader.
+THROUGH_NBGRADER = ["squeezed_weight"]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Iterable, List
 
+import torch
+
 from ..student import describe
 
 OPTIM = {"G": "gen_optim", "D": "disc_optim"}
@@ -149,7 +151,7 @@ def raised(exc_text: str, hint: str, call: int) -> str:
 def returns_wrong_type(value) -> str:
     if isinstance(value, (tuple, list)) and len(value) == 2:
         g, d = value
-        if any(type(v).__name__ == "Tensor" for v in (g, d)):
+        if any(isinstance(v, torch.Tensor) for v in (g, d)):  # a Parameter or any tensor subclass too
             return ("`train_step` returned tensors; return plain floats with `.item()`: "
                     "`return g_loss.item(), d_loss.item()` (a tensor keeps its whole graph alive in memory).")
         return (f"`train_step` returned ({describe(g)}, {describe(d)}); return two floats: "
