@@ -5,7 +5,9 @@ it is listed here with the test cells that grade it in this notebook. The networ
 by their own checks and, together with the step, by the training test (``test_gan_training``),
 so every correct network below must also learn within the graded budget: the styles are the
 architectures students pick (plain ReLU, a wider or deeper net, tanh hidden layers, batch norm,
-dropout), which ``bench/sequence_grading_fairness.py`` measured over ten seeds.
+dropout), which ``bench/sequence_grading_fairness.py`` measured over ten seeds, and weight or
+spectral normalisation and logits discriminators (``--normalised``, five seeds). Spectral
+normalisation in the generator is refused by the training test, as the exercise says.
 """
 from __future__ import annotations
 
