@@ -296,6 +296,10 @@ BUGGY_DISC = {
 def test_padding_same_names_padding_1():
     report = check_discriminator_block(BUGGY_DISC["padding_same_strided"][0])
     assert "padding=1" in str(report) and "Build the layers only" not in str(report), str(report)
+    # a transposed convolution accepts padding='same' when built, and fails when called
+    report = check_generator_block(lambda i, o, first=False: nn.Sequential(
+        nn.ConvTranspose2d(i, o, 4, 1 if first else 2, 0 if first else "same", bias=False), nn.BatchNorm2d(o), nn.ReLU()))
+    assert report.codes == ["padding_same"] and "in_channels" not in str(report), str(report)
 
 
 def test_the_failing_layer_is_named():

@@ -41,10 +41,7 @@ def _build(report: Report, fn: Callable, name: str, args: tuple, kwargs: dict) -
     result = call_student(fn, *args, **kwargs)
     if not result.ok:
         if "padding='same'" in str(result.error) or "padding=\"same\"" in str(result.error):
-            report.problem("padding_same", f"{call} failed: PyTorch refuses padding='same' for a strided convolution "
-                                           "(it keeps the size only at stride 1, and these blocks must halve or "
-                                           "double it). With kernel_size=4 and stride=2, padding=1 gives exactly "
-                                           "half (Conv2d) or double (ConvTranspose2d) the height and width.")
+            report.problem("padding_same", f"{call} failed. {_PADDING_SAME}")
             return None
         report.problem(*raised_problem(result.error, call, fn=fn,
                                        generic="Build the layers only from the arguments you are given."))
@@ -81,6 +78,22 @@ def _negative_slope(block: nn.Module, x: torch.Tensor) -> Optional[float]:
     if mask.sum() < 4:
         return None
     return float((-neg[mask] / pos[mask]).median())
+
+
+_PADDING_SAME = ("PyTorch refuses padding='same' for a strided (or transposed) convolution: 'same' keeps the size "
+                 "only at stride 1, and these blocks must halve or double it. With kernel_size=4 and stride=2, "
+                 "padding=1 gives exactly half (Conv2d) or double (ConvTranspose2d) the height and width.")
+
+
+def _raised_problem(name: str, call: str, in_shape, error: str, traced, c_in: int) -> tuple:
+    """(code, message) for a block that failed on its input: a string padding is named, else the failing layer."""
+    layer = traced.failed
+    pad = getattr(layer, "padding", None)
+    if isinstance(pad, tuple) and pad and all(isinstance(p, str) for p in pad):
+        pad = "".join(pad)  # ConvTranspose2d keeps padding="same" as ("s", "a", "m", "e")
+    if isinstance(layer, _CONVS) and isinstance(pad, str):
+        return "padding_same", f"{call} failed: its {type(layer).__name__} has padding={pad!r}. {_PADDING_SAME}"
+    return "raised", _failed_on_input(name, call, in_shape, error, traced, c_in)
 
 
 def _failed_on_input(name: str, call: str, in_shape, error: str, traced, c_in: int) -> str:
@@ -235,7 +248,7 @@ def check_generator_block(fn: Callable[..., nn.Module], sizes=GENERATOR_BLOCK_SI
                                                      "with transposed convolutions.")
                 else:
                     call = f"{name}({c_in}, {c_out}{', first=True' if first else ''})"
-                    report.problem("raised", _failed_on_input(name, call, in_shape, error, traced, c_in))
+                    report.problem(*_raised_problem(name, call, in_shape, error, traced, c_in))
                 return report
             if out.dim() != 4 or out.shape[:2] != out_shape[:2]:
                 report.problem("channels", f"{name}({c_in}, {c_out}) turned {in_shape} into {tuple(out.shape)}, "
@@ -299,7 +312,7 @@ def check_discriminator_block(fn: Callable[..., nn.Module], sizes=DISCRIMINATOR_
             out, order = traced.output, traced.order
             if error:
                 call = f"{name}({c_in}, {c_out}, batch_norm={norm})"
-                report.problem("raised", _failed_on_input(name, call, in_shape, error, traced, c_in))
+                report.problem(*_raised_problem(name, call, in_shape, error, traced, c_in))
                 return report
             _check_pooling(report, order, name)
             if report.problems:
