@@ -84,7 +84,7 @@ def _forward(net: nn.Module, x: torch.Tensor, role: str, report: Report, worked_
 
 
 def _after_last(net: nn.Module, x: torch.Tensor, kinds) -> str:
-    """The layers that run after the network's last layer of ``kinds`` ("nn.BatchNorm1d(5)"), or "" when none do."""
+    """The layers that run after the network's last layer of ``kinds`` ("nn.BatchNorm1d"), or "" when none do."""
     traced = run_traced(net, x)
     if traced.error is not None:
         return ""
@@ -115,8 +115,8 @@ _SN_GENERATOR = (
     "Your generator uses spectral normalisation ({where}). It is a discriminator's technique: on this notebook's "
     "generator it slows learning so much that the graded training run (at most 6,000 steps) does not reliably reach "
     "its bounds (measured with spectral normalisation in both networks: 4 of 5 seeds passed, after about 4,500 "
-    "steps), so the training test refuses it before training. Remove it from the generator; weight normalisation is fine, and so is spectral "
-    "normalisation in the discriminator."
+    "steps), so the training test refuses it before training. Remove it from the generator; weight normalisation "
+    "is fine, and so is spectral normalisation in the discriminator."
 )
 
 
@@ -398,7 +398,7 @@ def check_sequence_gan_training(
 
     Problem codes: those of the two network checks and of ``check_train_step``, ``not_implemented``,
     ``raised``, ``signature``, ``returns_wrong_type``, ``not_finite``, ``generator_not_called``, ``generator_not_updated``,
-    ``discriminator_not_updated``, ``low_validity``, ``low_coverage``.
+    ``discriminator_not_updated``, ``spectral_norm_generator``, ``low_validity``, ``low_coverage``.
     Warning: ``noise_not_standard_normal``.
     """
     if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
