@@ -98,6 +98,9 @@ CRITIC_CATALOG = [
     (lambda r, f: (f**2).mean() - (r**2).mean(), ["squared_scores"]),
     (lambda r, f: (f.mean() - r.mean()).abs(), ["abs"]),
     (cl_half, ["wrong_value"]),
+    (lambda r, f: f.clamp(-1, 1).mean() - r.clamp(-1, 1).mean(), ["clamped_scores"]),
+    (lambda r, f: f.clamp(max=0.5).mean() - r.clamp(max=0.5).mean(), ["clamped_scores"]),
+    (lambda r, f: torch.clip(f, -0.01, 0.01).mean() - torch.clip(r, -0.01, 0.01).mean(), ["clamped_scores"]),
     (cl_item, ["returns_wrong_type"]),
     (cl_returns_tuple, ["returns_wrong_type"]),
     (cl_per_sample, ["not_scalar"]),
@@ -257,6 +260,20 @@ def gp_forgets_requires_grad(critic, real, fake):
     return ((g.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
 
+def gp_eps_flat(critic, real, fake):  # one eps per sample, shaped (B,): it cannot broadcast against (B, ...)
+    eps = torch.rand(real.shape[0])
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (g,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return ((g.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def gp_eps_two_dims(critic, real, fake):  # (B, 1): right for points, not for images
+    eps = torch.rand(real.shape[0], 1)
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (g,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return ((g.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
 def gp_no_critic(critic, real, fake):
     return torch.zeros((), requires_grad=True)
 
@@ -268,7 +285,8 @@ GP_CATALOG = [
     (gp_eps_on_fake, []),
     (make_gp(), []),
     (gp_stub, ["not_implemented"]),
-    (gp_forgets_requires_grad, ["raised"]),
+    (gp_forgets_requires_grad, ["interpolates_without_grad"]),
+    (gp_eps_flat, ["eps_shape"]),
     (gp_no_critic, ["critic_not_called"]),
     (make_gp(point="first"), ["wrong_input"]),
     (make_gp(eps="batch"), ["one_eps_for_batch"]),
@@ -313,6 +331,8 @@ def test_gradient_penalty_catalog(fn, codes):
         (gp_lerp_sqrt, []),
         (make_gp(norm="dim1"), ["norm_not_per_sample"]),
         (make_gp(eps="feature"), ["eps_per_feature"]),
+        (gp_eps_two_dims, ["eps_shape"]),
+        (gp_eps_flat, ["eps_shape"]),
     ],
 )
 def test_gradient_penalty_on_images(fn, codes):

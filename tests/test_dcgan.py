@@ -154,10 +154,28 @@ CORRECT_GEN = {
         conv=nn.ConvTranspose2d(i, o, kernel_size=4, stride=1 if first else 2, padding=0 if first else 1, bias=False),
         bn=nn.BatchNorm2d(o), act=nn.ReLU(True))),
     "module_class": ModuleGenBlock,
+    "spectral_norm_parametrization": lambda i, o, first=False: nn.Sequential(
+        torch.nn.utils.parametrizations.spectral_norm(_gen_conv(i, o, first)), nn.BatchNorm2d(o), nn.ReLU()),
 }
+
+def _normalised_disc(wrap):
+    """A correct block whose convolution carries a normalisation (a Conv2d subclass, or hooks on a Conv2d)."""
+    return lambda i, o, batch_norm=True: nn.Sequential(
+        wrap(nn.Conv2d(i, o, 4, 2, 1, bias=False)), *([nn.BatchNorm2d(o)] if batch_norm else []), nn.LeakyReLU(0.2))
+
+
+class SubclassConv(nn.Conv2d):
+    """A student's own Conv2d subclass (same behaviour)."""
+
 
 CORRECT_DISC = {
     "package": student_discriminator_block,
+    "spectral_norm_parametrization": _normalised_disc(torch.nn.utils.parametrizations.spectral_norm),
+    "spectral_norm_old_api": _normalised_disc(torch.nn.utils.spectral_norm),
+    "weight_norm_parametrization": _normalised_disc(torch.nn.utils.parametrizations.weight_norm),
+    "weight_norm_old_api": _normalised_disc(torch.nn.utils.weight_norm),
+    "conv_subclass": lambda i, o, batch_norm=True: nn.Sequential(
+        SubclassConv(i, o, 4, 2, 1, bias=False), *([nn.BatchNorm2d(o)] if batch_norm else []), nn.LeakyReLU(0.2)),
     "list_then_sequential": lambda i, o, batch_norm=True: nn.Sequential(
         *([nn.Conv2d(i, o, 4, 2, 1, bias=False)] + ([nn.BatchNorm2d(o)] if batch_norm else [])
           + [nn.LeakyReLU(negative_slope=0.2)])),
@@ -265,9 +283,23 @@ BUGGY_DISC = {
     "max_pool": (lambda i, o, batch_norm=True: nn.Sequential(
         nn.Conv2d(i, o, 3, 1, 1, bias=False), *([nn.BatchNorm2d(o)] if batch_norm else []), nn.LeakyReLU(0.2),
         nn.MaxPool2d(2)), "pooling"),
+    "padding_same_strided": (lambda i, o, batch_norm=True: _disc_layers(i, o, batch_norm, nn.LeakyReLU(0.2),
+                                                                        p="same"), "padding_same"),
+    "spectral_norm_conv_bias": (lambda i, o, batch_norm=True: nn.Sequential(
+        torch.nn.utils.parametrizations.spectral_norm(nn.Conv2d(i, o, 4, 2, 1)),
+        *([nn.BatchNorm2d(o)] if batch_norm else []), nn.LeakyReLU(0.2)), "conv_bias"),
     "batch_norm_of_in_channels": (lambda i, o, batch_norm=True: _disc_layers(i, o, False, nn.Sequential(
         *([nn.BatchNorm2d(i)] if batch_norm else []), nn.LeakyReLU(0.2))), "raised"),
 }
+
+
+def test_padding_same_names_padding_1():
+    report = check_discriminator_block(BUGGY_DISC["padding_same_strided"][0])
+    assert "padding=1" in str(report) and "Build the layers only" not in str(report), str(report)
+    # a transposed convolution accepts padding='same' when built, and fails when called
+    report = check_generator_block(lambda i, o, first=False: nn.Sequential(
+        nn.ConvTranspose2d(i, o, 4, 1 if first else 2, 0 if first else "same", bias=False), nn.BatchNorm2d(o), nn.ReLU()))
+    assert report.codes == ["padding_same"] and "in_channels" not in str(report), str(report)
 
 
 def test_the_failing_layer_is_named():

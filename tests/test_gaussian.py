@@ -445,6 +445,31 @@ BUGGY = [
 ]
 
 
+_GLOBAL_G = gaussian_generator(latent_dim=2, data_dim=2)
+
+
+def test_a_function_that_ignores_its_argument_is_told_so():
+    """It reads a global generator (the notebook's G): the message says the argument was ignored."""
+    def uses_global(generator):
+        W = _GLOBAL_G[0].weight.detach()
+        return _GLOBAL_G[0].bias.detach().clone(), W @ W.T
+
+    for probes in (None, [random_probe_generator(2, 3, seed=1)]):
+        report = check_implied_gaussian(uses_global, probes)
+        assert report.codes == ["ignores_argument"] * len(report.codes) and report.codes, str(report)
+        assert "ignores its argument" in str(report)
+
+
+def test_the_visible_shapes_include_noise_of_size_one():
+    """A squeeze of W passes on square generators and fails the noise size 1 that grading tries."""
+    def squeezed(generator):
+        W = generator[0].weight.detach().squeeze()
+        return generator[0].bias.detach().clone(), W @ W.T
+
+    assert check_implied_gaussian(squeezed).passed
+    assert "cov_shape" in check_implied_gaussian(squeezed, [random_probe_generator(1, 3, seed=53)]).codes
+
+
 @pytest.mark.parametrize("name,fn,code", BUGGY, ids=[b[0] for b in BUGGY])
 def test_check_names_each_bug(name, fn, code):
     report = check_implied_gaussian(fn)

@@ -346,7 +346,22 @@ CORRECT_GENERATORS = {
     "tanh applied in forward": _gen(lambda self, z: torch.tanh(self.net(z))),
 }
 
+def _old_weight_norm_generator(d):
+    """The old torch.nn.utils.weight_norm (still shipped): copy.deepcopy refuses its networks."""
+    return seq(torch.nn.utils.weight_norm(nn.Linear(d, 64)), nn.LeakyReLU(0.2),
+               torch.nn.utils.weight_norm(nn.Linear(64, 5)), nn.Tanh())
+
+
+CORRECT_GENERATORS.update({
+    "old weight_norm": _old_weight_norm_generator,
+    "spectral_norm parametrization": lambda d: seq(
+        torch.nn.utils.parametrizations.spectral_norm(nn.Linear(d, 64)), nn.LeakyReLU(0.2),
+        torch.nn.utils.parametrizations.spectral_norm(nn.Linear(64, 5)), nn.Tanh()),
+})
+
 BUGGY_GENERATORS = {
+    "batch norm after the tanh": (lambda d: seq(nn.Linear(d, 32), nn.ReLU(), nn.Linear(32, 5), nn.Tanh(),
+                                                nn.BatchNorm1d(5)), "output_out_of_range"),
     "no output activation": (_gen(lambda self, z: self.net(z)), "output_out_of_range"),
     "sigmoid ending": (_gen(lambda self, z: torch.sigmoid(self.net(z))), "output_one_sided"),
     "relu before tanh": (_gen(lambda self, z: torch.tanh(torch.relu(self.net(z)))), "output_one_sided"),
@@ -384,6 +399,46 @@ def test_generator_check_names_the_bug(name):
     assert code in report.codes, str(report)
     for p in report.problems:
         assert "Traceback" not in p.message and len(p.message) < 600
+
+
+def test_layers_after_the_last_activation_are_named():
+    report = check_sequence_generator(BUGGY_GENERATORS["batch norm after the tanh"][0], latent_dim=L)
+    assert "runs nn.BatchNorm1d after it" in str(report) and "End the generator with" not in str(report), str(report)
+    disc = lambda: seq(nn.Linear(5, 32), nn.LeakyReLU(0.2), nn.Linear(32, 1), nn.Sigmoid(), nn.BatchNorm1d(1))
+    report = check_sequence_discriminator(disc)
+    assert "runs nn.BatchNorm1d after it" in str(report), str(report)
+
+
+def test_networks_that_break_deepcopy_are_copied():
+    """Old-style weight_norm / spectral_norm networks, as modules after a forward: the checks still copy them."""
+    from aml_gan.checks.layers import copy_network, parameter_count
+
+    gen = _old_weight_norm_generator(L)
+    disc = seq(torch.nn.utils.spectral_norm(nn.Linear(5, 32)), nn.LeakyReLU(0.2), nn.Linear(32, 1), nn.Sigmoid())
+    for net, x in ((gen, torch.randn(4, L)), (disc, torch.rand(4, 5))):
+        net(x)  # the hooks now hold a computed (non-leaf) weight
+        copied = copy_network(net)
+        assert torch.allclose(copied(x), net(x)) and copied[0] is not net[0]
+        assert net[0].weight.grad_fn is not None  # the original is left as it was
+    assert check_sequence_generator(gen, latent_dim=L).passed
+    assert check_sequence_discriminator(disc).passed
+    plain = seq(nn.Linear(5, 32), nn.Linear(32, 1))
+    assert parameter_count(plain) == parameter_count(
+        seq(torch.nn.utils.weight_norm(nn.Linear(5, 32)), torch.nn.utils.parametrizations.weight_norm(nn.Linear(32, 1))))
+
+
+def test_spectral_norm_in_the_generator_is_warned_then_refused_before_training():
+    """Measured not to learn reliably within the graded budget: said by the generator's check, refused by training's."""
+    sn_gen = CORRECT_GENERATORS["spectral_norm parametrization"]
+    report = check_sequence_generator(sn_gen, latent_dim=L)
+    assert report.passed and "spectral_norm_generator" in [w.code for w in report.warnings], str(report)
+    old_api = lambda d: seq(torch.nn.utils.spectral_norm(nn.Linear(d, 32)), nn.LeakyReLU(0.2), nn.Linear(32, 5), nn.Tanh())
+    assert "spectral_norm_generator" in [w.code for w in check_sequence_generator(old_api, latent_dim=L).warnings]
+    report = check_sequence_gan_training(sn_gen, MyDiscriminator, latent_dim=L, steps=6000)
+    assert report.codes == ["spectral_norm_generator"] and "steps_run" not in report.metrics, str(report)
+    sn_disc = lambda: seq(torch.nn.utils.parametrizations.spectral_norm(nn.Linear(5, 32)), nn.LeakyReLU(0.2),
+                          nn.Linear(32, 1), nn.Sigmoid())
+    assert not check_sequence_discriminator(sn_disc).warnings
 
 
 def test_generator_check_messages_name_the_fix():
@@ -432,6 +487,10 @@ CORRECT_DISCRIMINATORS = {
     "batch norm": lambda: seq(nn.Linear(5, 32), nn.BatchNorm1d(32), nn.LeakyReLU(0.2), nn.Linear(32, 1), nn.Sigmoid()),
     "dropout": lambda: seq(nn.Linear(5, 32), nn.LeakyReLU(0.2), nn.Dropout(0.3), nn.Linear(32, 1), nn.Sigmoid()),
     "an instance": MyDiscriminator(),
+    "weight_norm parametrization": lambda: seq(torch.nn.utils.parametrizations.weight_norm(nn.Linear(5, 32)),
+                                               nn.LeakyReLU(0.2), nn.Linear(32, 1), nn.Sigmoid()),
+    "old spectral_norm": lambda: seq(torch.nn.utils.spectral_norm(nn.Linear(5, 32)), nn.LeakyReLU(0.2),
+                                     torch.nn.utils.spectral_norm(nn.Linear(32, 1)), nn.Sigmoid()),
 }
 
 BUGGY_DISCRIMINATORS = {

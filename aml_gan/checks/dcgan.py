@@ -13,7 +13,9 @@ Each check builds the student's block on a few tiny sizes, runs it on seeded
 inputs, and compares: the output shape (channels, then height and width), the
 parameter count (which tells a convolution bias or a missing batch norm apart),
 the activation's slope on the negative side (0 for ReLU, 0.2 for LeakyReLU),
-and the order of the layers (read with forward hooks, never from source code).
+and the order of the layers (read with forward hooks, never from source code). Layers are
+found by behaviour and ``isinstance``, so subclasses and parametrized layers
+(``torch.nn.utils.parametrizations.spectral_norm(nn.Conv2d(...))``) count as what they are.
 The global RNG is left as it was.
 """
 from __future__ import annotations
@@ -24,7 +26,7 @@ import torch
 from torch import nn
 
 from .errors import exception_text, raised_problem
-from .layers import layer_mismatch, run_traced
+from .layers import layer_mismatch, parameter_count, run_traced
 from .report import Report
 from .student import call_student, describe, grading_check
 
@@ -38,6 +40,9 @@ def _build(report: Report, fn: Callable, name: str, args: tuple, kwargs: dict) -
     call = f"{name}({', '.join(map(repr, args))}{''.join(f', {k}={v!r}' for k, v in kwargs.items())})"
     result = call_student(fn, *args, **kwargs)
     if not result.ok:
+        if "padding='same'" in str(result.error) or "padding=\"same\"" in str(result.error):
+            report.problem("padding_same", f"{call} failed. {_PADDING_SAME}")
+            return None
         report.problem(*raised_problem(result.error, call, fn=fn,
                                        generic="Build the layers only from the arguments you are given."))
         return None
@@ -75,6 +80,22 @@ def _negative_slope(block: nn.Module, x: torch.Tensor) -> Optional[float]:
     return float((-neg[mask] / pos[mask]).median())
 
 
+_PADDING_SAME = ("PyTorch refuses padding='same' for a strided (or transposed) convolution: 'same' keeps the size "
+                 "only at stride 1, and these blocks must halve or double it. With kernel_size=4 and stride=2, "
+                 "padding=1 gives exactly half (Conv2d) or double (ConvTranspose2d) the height and width.")
+
+
+def _raised_problem(name: str, call: str, in_shape, error: str, traced, c_in: int) -> tuple:
+    """(code, message) for a block that failed on its input: a string padding is named, else the failing layer."""
+    layer = traced.failed
+    pad = getattr(layer, "padding", None)
+    if isinstance(pad, tuple) and pad and all(isinstance(p, str) for p in pad):
+        pad = "".join(pad)  # ConvTranspose2d keeps padding="same" as ("s", "a", "m", "e")
+    if isinstance(layer, _CONVS) and isinstance(pad, str):
+        return "padding_same", f"{call} failed: its {type(layer).__name__} has padding={pad!r}. {_PADDING_SAME}"
+    return "raised", _failed_on_input(name, call, in_shape, error, traced, c_in)
+
+
 def _failed_on_input(name: str, call: str, in_shape, error: str, traced, c_in: int) -> str:
     where = layer_mismatch(traced) or f"Its first layer must take in_channels={c_in} channels."
     return f"{call} failed on an input of shape {in_shape}: {error}. {where}"
@@ -86,7 +107,8 @@ def _inputs(shape: Tuple[int, ...], seed: int) -> torch.Tensor:
 
 
 def _count(block: nn.Module) -> int:
-    return sum(p.numel() for p in block.parameters())
+    """Parameters of the block's layers; a spectral- or weight-normalised weight counts as the weight itself."""
+    return parameter_count(block)
 
 
 def _has(order: List[nn.Module], kinds) -> bool:
@@ -201,7 +223,7 @@ def check_generator_block(fn: Callable[..., nn.Module], sizes=GENERATOR_BLOCK_SI
     ``sizes``: the blocks to build and run, as ``(in_channels, out_channels, first, height, width)``
     of the input (a first block always gets a 1x1 input); hidden tests pass other sizes.
 
-    Problem codes: ``not_implemented``, ``signature``, ``raised``, ``not_a_module``, ``not_transposed``,
+    Problem codes: ``not_implemented``, ``signature``, ``raised``, ``padding_same``, ``not_a_module``, ``not_transposed``,
     ``channels``, ``size``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``param_count``, ``order``,
     ``activation``, ``shared_layers``.
     """
@@ -226,7 +248,7 @@ def check_generator_block(fn: Callable[..., nn.Module], sizes=GENERATOR_BLOCK_SI
                                                      "with transposed convolutions.")
                 else:
                     call = f"{name}({c_in}, {c_out}{', first=True' if first else ''})"
-                    report.problem("raised", _failed_on_input(name, call, in_shape, error, traced, c_in))
+                    report.problem(*_raised_problem(name, call, in_shape, error, traced, c_in))
                 return report
             if out.dim() != 4 or out.shape[:2] != out_shape[:2]:
                 report.problem("channels", f"{name}({c_in}, {c_out}) turned {in_shape} into {tuple(out.shape)}, "
@@ -271,7 +293,7 @@ def check_discriminator_block(fn: Callable[..., nn.Module], sizes=DISCRIMINATOR_
     ``sizes``: the blocks to build and run, as ``(in_channels, out_channels, batch_norm, height, width)``
     of the input (even sizes); hidden tests pass other sizes.
 
-    Problem codes: ``not_implemented``, ``signature``, ``raised``, ``not_a_module``, ``pooling``, ``channels``,
+    Problem codes: ``not_implemented``, ``signature``, ``raised``, ``padding_same``, ``not_a_module``, ``pooling``, ``channels``,
     ``size``, ``not_conv``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``batch_norm_flag``,
     ``param_count``, ``order``, ``activation``, ``shared_layers``.
     """
@@ -290,7 +312,7 @@ def check_discriminator_block(fn: Callable[..., nn.Module], sizes=DISCRIMINATOR_
             out, order = traced.output, traced.order
             if error:
                 call = f"{name}({c_in}, {c_out}, batch_norm={norm})"
-                report.problem("raised", _failed_on_input(name, call, in_shape, error, traced, c_in))
+                report.problem(*_raised_problem(name, call, in_shape, error, traced, c_in))
                 return report
             _check_pooling(report, order, name)
             if report.problems:

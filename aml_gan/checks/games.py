@@ -3,7 +3,8 @@
 Both functions have the signature ``step(x, y, lr) -> (x_new, y_new)`` for the game
 f(x, y) = x*y, where x descends (df/dx = y) and y ascends (df/dy = x).
 
-The grade rests on closed-form behaviour, not on matching a reference:
+The grade rests on closed-form behaviour, not on matching a reference (within what float32
+arithmetic reaches, so updates computed with torch tensors pass as well as plain floats):
 
 - simultaneous: after n steps from any start the radius is exactly
   ``(1 + lr**2) ** (n / 2)`` times the start radius, and the point turns
@@ -25,7 +26,12 @@ from .report import Report
 from .student import call_student, grading_check
 
 _PROBES: Tuple[Tuple[float, float, float], ...] = ((1.0, 0.5, 0.1), (-0.7, 1.3, 0.25), (0.3, -2.0, 0.5))
-_TOL = 1e-9
+# Tolerances, relative: what a correct update reaches in float32 (torch's default dtype, e.g. written with
+# torch.autograd.grad), with a margin. Measured: one step within 7e-8; over the longest runs the checks
+# make (400 simultaneous steps at lr 0.02, 300 alternating at lr 0.01) the radius, the angle and the
+# invariant within 1.2e-6. Every named mistake is off by at least lr^2 ~ 4e-4 per step.
+_TOL = 1e-6  # one step
+_DRIFT = 2e-5  # radius, angle and invariant along a trajectory
 
 
 def _new_x_first(x, y, lr):
@@ -268,7 +274,7 @@ def check_simultaneous_step(step_fn: Callable, *, lr: float = 0.1, start: Iterab
         theta0 = math.atan2(start[1], start[0])
         for n, (x, y) in enumerate(points[1:], start=1):
             r, want = math.hypot(x, y), r0 * factor**n
-            if abs(r - want) > 1e-8 * want:
+            if abs(r - want) > _DRIFT * want:
                 found.problem(
                     "radius",
                     f"After {n} step(s) from {start} with lr={lr} the distance to (0, 0) is {r:.6g}, but "
@@ -276,7 +282,7 @@ def check_simultaneous_step(step_fn: Callable, *, lr: float = 0.1, start: Iterab
                     f"(expected {want:.6g}). Compute both new values from the old x and y: x - lr*y and y + lr*x.",
                 )
                 return
-            if abs(math.remainder(math.atan2(y, x) - theta0 - n * math.atan(lr), 2 * math.pi)) > 1e-7:
+            if abs(math.remainder(math.atan2(y, x) - theta0 - n * math.atan(lr), 2 * math.pi)) > _DRIFT:
                 found.problem(
                     "direction",
                     f"After {n} step(s) the point is at the right distance from (0, 0) but has turned the wrong "
@@ -314,7 +320,7 @@ def check_alternating_step(step_fn: Callable, *, lr: float = 0.1, start: Iterabl
         invariant0 = x0 * x0 + y0 * y0 - lr * x0 * y0
         for n, (x, y) in enumerate(points[1:], start=1):
             value = x * x + y * y - lr * x * y
-            if abs(value - invariant0) > 1e-8 * max(1.0, abs(invariant0)):
+            if abs(value - invariant0) > _DRIFT * max(1.0, abs(invariant0)):
                 found.problem(
                     "not_conserved",
                     f"After {n} step(s) from {start} with lr={lr}, x^2 + y^2 - lr*x*y is {value:.6g} instead of "

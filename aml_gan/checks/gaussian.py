@@ -85,6 +85,19 @@ def _raised_message(err: BaseException) -> str:
     return text
 
 
+def _ignores_argument(implied_gaussian: Callable, mean: torch.Tensor, cov: torch.Tensor, k: int, d: int) -> bool:
+    """True when the function returns the same (mean, cov) for another generator with other weights."""
+    other = random_probe_generator(k, d, seed=9001)
+    result = call_student(implied_gaussian, other)
+    if not result.ok or not isinstance(result.value, (tuple, list)) or len(result.value) != 2:
+        return False
+    try:
+        m2, c2 = (torch.as_tensor(v).detach().to("cpu", torch.float64) for v in result.value)
+    except Exception:  # noqa: BLE001
+        return False
+    return m2.shape == mean.shape and c2.shape == cov.shape and torch.equal(m2, mean) and torch.equal(c2, cov)
+
+
 @grading_check("implied_gaussian")
 def check_implied_gaussian(
     implied_gaussian: Callable,
@@ -98,7 +111,7 @@ def check_implied_gaussian(
     ``generators``: the linear generators to try (default ``default_probes()``); each must
     hold exactly one ``nn.Linear`` with a bias. Expected: mean = bias, cov = W W^T,
     within ``rtol``/``atol``. Problem codes: not_callable, not_implemented, raised, signature,
-    modified_generator, returns_wrong_type, outputs_swapped, mean_shape, cov_shape,
+    modified_generator, ignores_argument, returns_wrong_type, outputs_swapped, mean_shape, cov_shape,
     mean_missing_bias, mean_is_data, mean_approximate, mean_wrong, cov_transposed,
     cov_is_weight, cov_second_moment, cov_diagonal_only, cov_is_data, cov_approximate,
     cov_wrong. Warning: not_detached (returned tensors still tied to the parameters).
@@ -159,6 +172,16 @@ def check_implied_gaussian(
                             "generator[0].weight.detach() and generator[0].bias.detach().clone().")
         m = mean.detach().to("cpu", torch.float64)
         c = cov.detach().to("cpu", torch.float64)
+        right = tuple(m.shape) == (d,) and tuple(c.shape) == (d, d) and _close(m, want_mean, rtol, atol) and \
+            _close(c, want_cov, rtol, atol)
+        data_moments = d == 2 and ((tuple(m.shape) == (2,) and _close(m, data_mean, 1e-3, 1e-3)) or
+                                   (tuple(c.shape) == (2, 2) and _close(c, data_cov, 1e-3, 1e-3)))  # named below
+        if not right and not data_moments and _ignores_argument(implied_gaussian, m, c, k, d):
+            report.problem("ignores_argument", "implied_gaussian gives the same answer whatever generator it is "
+                           "passed: it ignores its argument (it reads another generator, such as the notebook's G, "
+                           "instead). Compute the mean and covariance from the generator you are given: "
+                           "generator[0].weight and generator[0].bias.")
+            continue
 
         if tuple(m.shape) == (d, d) and tuple(c.shape) == (d,):
             report.problem("outputs_swapped", "You returned the covariance first and the mean second. "

@@ -2,18 +2,132 @@
 
 The network checks (notebooks 04 and 05) use it to name the layer at fault ("your second
 nn.Linear", "nn.BatchNorm2d(3)"), rather than guess from PyTorch's error text.
+
+A "layer" is a module with no children, or a module carrying a parametrization
+(``torch.nn.utils.parametrizations.spectral_norm``, ``weight_norm``, ...): such a layer is
+still an ``nn.Conv2d`` / ``nn.Linear`` (a subclass), and the parametrization modules
+inside it are not layers of the network. ``copy_network`` copies any working network,
+including those whose old-style hooks (``torch.nn.utils.weight_norm``) break ``copy.deepcopy``;
+``parameter_count`` counts each layer's effective weights, however they are parametrized.
 """
 from __future__ import annotations
 
+import contextlib
+import copy
 from dataclasses import dataclass, field
 from typing import Any, List, Optional, Tuple
 
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 from .student import call_student
 
-__all__ = ["Traced", "run_traced", "ORDINALS", "layer_mismatch"]
+__all__ = ["Traced", "run_traced", "ORDINALS", "layer_mismatch", "leaf_layers", "copyable", "copy_network", "parameter_count", "spectral_normalised",
+           "last_layers_after"]
+
+
+def _inside_parametrizations(net: nn.Module) -> set:
+    """ids of the modules that compute a parametrized tensor (not layers of the network)."""
+    inside = set()
+    for m in net.modules():
+        if parametrize.is_parametrized(m):
+            inside.update(id(sub) for sub in m.parametrizations.modules())
+    return inside
+
+
+def leaf_layers(net: nn.Module) -> List[nn.Module]:
+    """The network's layers, in registration order: childless modules and parametrized modules."""
+    inside = _inside_parametrizations(net)
+    out = []
+    for m in net.modules():
+        if id(m) in inside:
+            continue
+        children = [c for c in m.children() if id(c) not in inside]
+        if not children:
+            out.append(m)
+    return out
+
+
+def _reparametrized_names(m: nn.Module) -> Tuple[set, List[str]]:
+    """(names of the raw tensors a reparametrization hides, names of the effective tensors) for one module."""
+    hidden, effective = set(), []
+    for hook in m._forward_pre_hooks.values():
+        name = getattr(hook, "name", None)
+        if isinstance(name, str) and isinstance(getattr(m, name, None), torch.Tensor) and hasattr(hook, "compute_weight"):
+            effective.append(name)  # torch.nn.utils.weight_norm / spectral_norm (the old API)
+            hidden.update(n for n, _ in m.named_parameters(recurse=False) if n.startswith(name + "_"))
+    return hidden, effective
+
+
+def parameter_count(net: nn.Module) -> int:
+    """How many numbers the network's layers compute with: a parametrized weight counts as the weight itself.
+
+    Equals ``sum(p.numel() for p in net.parameters())`` for a network without reparametrizations;
+    spectral norm and weight norm (either API) do not change it.
+    """
+    inside = _inside_parametrizations(net)
+    total = 0
+    for m in net.modules():
+        if id(m) in inside:
+            continue
+        hidden, effective = _reparametrized_names(m)
+        if parametrize.is_parametrized(m):
+            effective += list(m.parametrizations.keys())
+        total += sum(getattr(m, n).numel() for n in effective)
+        total += sum(p.numel() for n, p in m.named_parameters(recurse=False) if n not in hidden)
+    return total
+
+
+@contextlib.contextmanager
+def copyable(net: nn.Module):
+    """Inside, ``copy.deepcopy(net)`` works for every working network (also in code that copies it for us).
+
+    ``copy.deepcopy`` refuses tensors that are not graph leaves, which the old
+    ``torch.nn.utils.weight_norm`` and ``spectral_norm`` keep on the module (the weight they
+    computed). Those are detached inside (their hooks recompute them on every forward) and
+    put back afterwards.
+    """
+    stash = []
+    for m in net.modules():
+        for key, value in list(vars(m).items()):
+            if isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter) and value.grad_fn is not None:
+                stash.append((m, key, value))
+                vars(m)[key] = value.detach()
+    try:
+        yield net
+    finally:
+        for m, key, value in stash:
+            vars(m)[key] = value
+
+
+def copy_network(net: nn.Module) -> nn.Module:
+    """A deep copy of ``net`` that works for every working network (see :func:`copyable`)."""
+    with copyable(net):
+        return copy.deepcopy(net)
+
+
+def spectral_normalised(net: nn.Module) -> List[nn.Module]:
+    """The layers that carry spectral normalisation, through either API (parametrizations or the old hook)."""
+    from torch.nn.utils.parametrizations import _SpectralNorm
+    from torch.nn.utils.spectral_norm import SpectralNorm
+
+    found = []
+    for m in leaf_layers(net):
+        hooks = any(isinstance(h, SpectralNorm) for h in m._forward_pre_hooks.values())
+        params = parametrize.is_parametrized(m) and any(
+            isinstance(p, _SpectralNorm) for plist in m.parametrizations.values() for p in plist)
+        if hooks or params:
+            found.append(m)
+    return found
+
+
+def last_layers_after(order: List[nn.Module], kinds) -> List[nn.Module]:
+    """The layers that ran after the last layer of ``kinds`` (empty when none ran after it, or none ran)."""
+    for i in range(len(order) - 1, -1, -1):
+        if isinstance(order[i], kinds):
+            return list(order[i + 1:])
+    return []
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 
@@ -58,7 +172,7 @@ def run_traced(net: nn.Module, x: torch.Tensor) -> Traced:
                 finished[i] = True
                 break
 
-    leaves = [m for m in net.modules() if not list(m.children())]
+    leaves = leaf_layers(net)
     hooks = [m.register_forward_pre_hook(enter) for m in leaves] + [m.register_forward_hook(leave) for m in leaves]
     try:
         result = call_student(net, x)

@@ -15,7 +15,6 @@ modules or as factories (a class or a function): ``make_gen(latent_dim)`` and
 """
 from __future__ import annotations
 
-import copy
 import time
 from typing import Callable, Optional, Union
 
@@ -26,7 +25,7 @@ from ..config import torch_threads
 from ..data.sequences import SEQUENCE_LENGTH, SequenceScaler, make_sequences
 from ..metrics.sequences import DEFAULT_TOL, sample_sequences, sequence_coverage, sequence_validity
 from .errors import raised_problem
-from .layers import layer_mismatch, run_traced
+from .layers import copy_network, copyable, last_layers_after, layer_mismatch, run_traced, spectral_normalised
 from .report import Report
 from .student import call_student, describe, grading_check
 from .train_step import check_train_step
@@ -48,7 +47,7 @@ _GENERIC = "The error message says which line of your code failed: fix it and ru
 def _build(factory: Factory, args: tuple, role: str, report: Report) -> Optional[nn.Module]:
     """A fresh module from a factory, or a deep copy of a module; None (with a problem) on failure."""
     if isinstance(factory, nn.Module):
-        return copy.deepcopy(factory)
+        return copy_network(factory)
     if not callable(factory):
         report.problem("not_a_module", f"Pass your {role} (a torch.nn.Module) or its class; got {describe(factory)}.")
         return None
@@ -84,6 +83,15 @@ def _forward(net: nn.Module, x: torch.Tensor, role: str, report: Report, worked_
     return traced.output
 
 
+def _after_last(net: nn.Module, x: torch.Tensor, kinds) -> str:
+    """The layers that run after the network's last layer of ``kinds`` ("nn.BatchNorm1d"), or "" when none do."""
+    traced = run_traced(net, x)
+    if traced.error is not None:
+        return ""
+    after = last_layers_after(traced.order, kinds)
+    return ", then ".join(f"nn.{m._get_name()}" for m in after)
+
+
 def _has_parameters(net: nn.Module, role: str, report: Report) -> bool:
     if not any(p.requires_grad for p in net.parameters()):
         report.problem(
@@ -99,6 +107,25 @@ def _device(net: nn.Module) -> torch.device:
     for p in net.parameters():
         return p.device
     return torch.device("cpu")
+
+
+#: what the training test found for spectral normalisation in the generator (bench/sequence_grading_fairness.py
+#: --normalised: generator and discriminator spectral-normalised, every layer, 5 seeds)
+_SN_GENERATOR = (
+    "Your generator uses spectral normalisation ({where}). It is a discriminator's technique: on this notebook's "
+    "generator it slows learning so much that the graded training run (at most 6,000 steps) does not reliably reach "
+    "its bounds (measured with spectral normalisation in both networks: 4 of 5 seeds passed, after about 4,500 "
+    "steps), so the training test refuses it before training. Remove it from the generator; weight normalisation "
+    "is fine, and so is spectral normalisation in the discriminator."
+)
+
+
+def _spectral_norm_message(gen: nn.Module) -> str:
+    layers = spectral_normalised(gen)
+    if not layers:
+        return ""
+    names = sorted({f"nn.{m._get_name().replace('Parametrized', '')}" for m in layers})
+    return _SN_GENERATOR.format(where=f"on {len(layers)} {' and '.join(names)} layer{'s' if len(layers) > 1 else ''}")
 
 
 def _check_generator_module(gen: nn.Module, latent_dim: int, out_dim: int, report: Report) -> None:
@@ -145,10 +172,14 @@ def _check_generator_module(gen: nn.Module, latent_dim: int, out_dim: int, repor
         report.problem("not_finite", "Your generator produced NaN or infinite values; check its layers.")
         return
     if values.abs().max() > 1.0 + 1e-5:
+        after = _after_last(gen, z, (nn.Tanh, nn.Hardtanh))
+        fix = (f"It has a tanh, but then runs {after} after it, which moves the outputs out of (-1, 1) again: "
+               f"the tanh must be the very last layer (move {after} before it, or remove it)."
+               if after else "End the generator with nn.Tanh(), so every output lands in (-1, 1).")
         report.problem(
             "output_out_of_range",
             f"Your generator's outputs reach {values.abs().max().item():.3g}, outside [-1, 1], where the scaled "
-            "data live. End the generator with nn.Tanh(), so every output lands in (-1, 1).",
+            f"data live. {fix}",
         )
     elif values.min() >= 0:
         report.problem(
@@ -180,6 +211,7 @@ def check_sequence_generator(gen: Factory, latent_dim: int, out_dim: int = SEQUE
     Problem codes: ``not_implemented``, ``raised``, ``not_a_module``, ``no_parameters``,
     ``returns_wrong_type``, ``wrong_output_shape``, ``not_finite``, ``output_out_of_range`` (no tanh),
     ``output_one_sided`` (sigmoid/ReLU at the end), ``ignores_noise``, ``not_differentiable``.
+    Warning: ``spectral_norm_generator`` (the training test refuses it; see ``check_sequence_gan_training``).
     """
     if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
         raise ValueError(f"latent_dim must be a positive whole number, got {latent_dim!r}.")
@@ -189,6 +221,8 @@ def check_sequence_generator(gen: Factory, latent_dim: int, out_dim: int = SEQUE
         net = _build(gen, (latent_dim,), "generator", report)
         if net is not None:
             _check_generator_module(net, latent_dim, out_dim, report)
+            if report.passed and _spectral_norm_message(net):
+                report.warn("spectral_norm_generator", _spectral_norm_message(net))
     return report
 
 
@@ -232,10 +266,13 @@ def _check_discriminator_module(disc: nn.Module, in_dim: int, report: Report) ->
         )
         return
     if allv.min() < 0 or allv.max() > 1:
+        after = _after_last(disc, x.detach(), nn.Sigmoid)
+        fix = (f"It has a sigmoid, but then runs {after} after it: the sigmoid must be the very last layer "
+               f"(move {after} before it, or remove it)." if after else "End it with nn.Sigmoid().")
         report.problem(
             "output_not_probability",
             f"Your discriminator's outputs range over [{allv.min().item():.3g}, {allv.max().item():.3g}], but they "
-            "should be probabilities in [0, 1] (the losses take their log). End it with nn.Sigmoid().",
+            f"should be probabilities in [0, 1] (the losses take their log). {fix}",
         )
     if allv.std() < 1e-7:
         report.problem(
@@ -353,11 +390,15 @@ def check_sequence_gan_training(
     not standard normal a problem, found after the first 10 steps, instead of a warning.
 
     The networks must pass their own checks first, and the step ``check_train_step`` on them
-    (a short training run cannot show a bug that a long one would).
+    (a short training run cannot show a bug that a long one would). A generator with spectral
+    normalisation is refused before training (``spectral_norm_generator``): measured with
+    ``bench/sequence_grading_fairness.py --normalised``, it does not reliably learn within the budget;
+    weight normalisation (either API), spectral normalisation in the discriminator and
+    discriminators written around their logits do.
 
     Problem codes: those of the two network checks and of ``check_train_step``, ``not_implemented``,
     ``raised``, ``signature``, ``returns_wrong_type``, ``not_finite``, ``generator_not_called``, ``generator_not_updated``,
-    ``discriminator_not_updated``, ``low_validity``, ``low_coverage``.
+    ``discriminator_not_updated``, ``spectral_norm_generator``, ``low_validity``, ``low_coverage``.
     Warning: ``noise_not_standard_normal``.
     """
     if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
@@ -386,6 +427,9 @@ def check_sequence_gan_training(
                 report.problem(p.code, p.message)
         if not report.passed:
             return report
+        if _spectral_norm_message(gen):
+            report.problem("spectral_norm_generator", _spectral_norm_message(gen))
+            return report
 
         torch.manual_seed(seed)
         scaler = SequenceScaler()
@@ -399,9 +443,10 @@ def check_sequence_gan_training(
                 return report
         g_opt = torch.optim.Adam(gen.parameters(), lr=TRAIN_LR, betas=TRAIN_BETAS)
         d_opt = torch.optim.Adam(disc.parameters(), lr=TRAIN_LR, betas=TRAIN_BETAS)
-        ema = torch.optim.swa_utils.AveragedModel(
-            gen, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(TRAIN_EMA), use_buffers=True
-        )
+        with copyable(gen):  # AveragedModel deep-copies the generator
+            ema = torch.optim.swa_utils.AveragedModel(
+                gen, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(TRAIN_EMA), use_buffers=True
+            )
         g_before = [p.detach().clone() for p in gen.parameters()]
         d_before = [p.detach().clone() for p in disc.parameters()]
         recorder = _NoiseRecorder(latent_dim)

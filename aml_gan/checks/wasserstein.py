@@ -134,6 +134,37 @@ def _critic_probes(seed: int = 1234, batch_sizes: Tuple[int, int] = (6, 4),
     return [(r1, f1), (r2, f2)]
 
 
+def _clamped_scores(values) -> str:
+    """A message when the loss clamps (clips) the scores: the scores beyond a bound get no gradient; else ""."""
+    for real, fake, real_in, fake_in, out in values:
+        if not out.requires_grad:
+            return ""
+        grads = torch.autograd.grad(out, (real_in, fake_in), allow_unused=True, retain_graph=True)
+        for scores, grad, size in ((real, grads[0], real.shape[0]), (fake, grads[1], fake.shape[0])):
+            if grad is None:
+                return ""
+            dead = grad.abs() < 1e-12
+            alive = ~dead
+            if not dead.any():
+                continue
+            which = "real" if scores is real else "fake"
+            if alive.any():
+                if not torch.allclose(grad[alive].abs(), torch.full_like(grad[alive], 1.0 / size), rtol=1e-4):
+                    return ""
+                lo, hi = scores[alive].min().item(), scores[alive].max().item()
+                if not bool(((scores[dead] < lo) | (scores[dead] > hi)).all()):
+                    return ""
+                where = (f"a {which} score of {scores[dead][0].item():.2f} gets no gradient at all, while scores "
+                         f"between {lo:.2f} and {hi:.2f} do")
+            else:
+                where = f"no {which} score (from {scores.min().item():.2f} to {scores.max().item():.2f}) gets any gradient"
+            return (f"Your loss clamps (clips) the scores: {where}, so the critic stops learning "
+                    "from exactly the samples it scores most confidently. A critic's scores are unbounded; WGAN clips the critic's "
+                    "WEIGHTS (after each optimizer step), never its scores. Remove the clamp: "
+                    "critic_fake.mean() - critic_real.mean().")
+    return ""
+
+
 @grading_check("critic_loss")
 def check_critic_loss(loss_fn: Callable, *, seed: int = 1234, batch_sizes: Tuple[int, int] = (6, 4),
                       dtype: torch.dtype = torch.float32) -> Report:
@@ -147,7 +178,8 @@ def check_critic_loss(loss_fn: Callable, *, seed: int = 1234, batch_sizes: Tuple
     Problem codes: ``not_implemented``, ``raised``, ``signature``, ``needs_equal_batches``,
     ``returns_wrong_type``, ``not_scalar``, ``not_finite``, ``wrong_value``, ``not_differentiable``,
     and the named mistakes ``sign_flipped``, ``sum_not_mean``, ``generator_loss``, ``missing_real_term``,
-    ``missing_fake_term``, ``uses_sigmoid``, ``classifier_loss``, ``squared``, ``squared_scores``, ``abs``.
+    ``missing_fake_term``, ``uses_sigmoid``, ``classifier_loss``, ``squared``, ``squared_scores``, ``abs``,
+    ``clamped_scores`` (the loss clamps the scores: some get no gradient).
     """
     if not callable(loss_fn):
         raise TypeError(f"check_critic_loss needs your function, got {type(loss_fn).__name__}.")
@@ -191,6 +223,10 @@ def check_critic_loss(loss_fn: Callable, *, seed: int = 1234, batch_sizes: Tuple
                     ):
                         report.problem(code, message)
                         return report
+                clamp = _clamped_scores(values)
+                if clamp:
+                    report.problem("clamped_scores", clamp)
+                    return report
                 report.problem(
                     "wrong_value",
                     f"For real scores with mean {real.mean().item():.4f} and fake scores with mean "
@@ -360,6 +396,25 @@ def _interpolation_problems(report: Report, critic: _LinearProbeCritic, real: to
         )
 
 
+def _gp_error(err: BaseException, batch: int, sample_shape: Tuple[int, ...]) -> Optional[Tuple[str, str]]:
+    """(code, message) naming the bug behind two errors students meet in the penalty; None for others."""
+    text = str(err)
+    ones = ", ".join(["1"] * len(sample_shape))
+    if isinstance(err, RuntimeError) and "does not require grad" in text:
+        return ("interpolates_without_grad",
+                "torch.autograd.grad cannot differentiate with respect to your interpolates x_hat: they do not "
+                "require grad (PyTorch: \"does not require grad\"). Build x_hat from detached real and fake, then "
+                "call x_hat.requires_grad_(True) before the critic scores it.")
+    if isinstance(err, RuntimeError) and "must match the size of tensor" in text and f"({batch})" in text:
+        return ("eps_shape",
+                f"Your mixing weight eps cannot be multiplied with samples of shape (batch, {', '.join(map(str, sample_shape))}): "
+                f"PyTorch lines shapes up from the right, so an eps of shape (batch,) meets the features, not the batch. "
+                f"Give eps one entry per sample and a 1 for every other dimension: shape (batch, {ones}), i.e. "
+                "(batch, 1) for points and (batch, 1, 1, 1) for images: "
+                "torch.rand(real.shape[0], *[1] * (real.dim() - 1)).")
+    return None
+
+
 @grading_check("gradient_penalty")
 def check_gradient_penalty(penalty_fn: Callable, *, sample_shape: Sequence[int] = (2,), batch: int = 256) -> Report:
     """Grade ``penalty_fn(critic, real, fake) -> 0-d tensor``, the WGAN-GP gradient penalty.
@@ -368,8 +423,9 @@ def check_gradient_penalty(penalty_fn: Callable, *, sample_shape: Sequence[int] 
     gradient norm 3 and 0.5 (penalty exactly 4 and 0.25), checks the interpolates the critic saw,
     and checks that the penalty can be backpropagated into the critic's weights.
 
-    Problem codes: ``not_implemented``, ``raised``, ``signature``, ``returns_wrong_type``, ``not_scalar``,
-    ``not_finite``, ``critic_not_called``, ``wrong_input``, ``eps_per_feature``, ``not_interpolated``,
+    Problem codes: ``not_implemented``, ``raised``, ``signature``, ``interpolates_without_grad`` (no
+    ``requires_grad_()`` on x_hat), ``eps_shape`` (eps that does not broadcast per sample), ``returns_wrong_type``,
+    ``not_scalar``, ``not_finite``, ``critic_not_called``, ``wrong_input``, ``eps_per_feature``, ``not_interpolated``,
     ``real_only``, ``fake_only``, ``eps_not_uniform``, ``one_eps_for_batch``, ``wrong_value``,
     ``no_create_graph``, and the named mistakes of ``_GP_MESSAGES`` (``missing_square``, ``abs_not_square``,
     ``squared_norm``, ``missing_one``, ``missing_one_no_square``, ``sum_not_mean``, ``norm_over_batch``,
@@ -395,9 +451,13 @@ def check_gradient_penalty(penalty_fn: Callable, *, sample_shape: Sequence[int] 
         probes = []
         for norm in (3.0, 0.5):
             critic = _LinearProbeCritic(direction * norm)
-            out = _call(report, penalty_fn, (critic, real.clone(), fake.clone()), name)
-            if report.problems:
+            result = call_student(penalty_fn, critic, real.clone(), fake.clone())
+            if not result.ok:
+                named = _gp_error(result.error, batch, sample_shape)
+                report.problem(*(named or raised_problem(result.error, name, fn=penalty_fn,
+                                                         hint="It should return a single number as a 0-d tensor.")))
                 return report
+            out = result.value
             value = _scalar(report, out, name, _GP_WHAT)
             if value is None:
                 return report

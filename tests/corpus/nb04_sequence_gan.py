@@ -5,11 +5,14 @@ it is listed here with the test cells that grade it in this notebook. The networ
 by their own checks and, together with the step, by the training test (``test_gan_training``),
 so every correct network below must also learn within the graded budget: the styles are the
 architectures students pick (plain ReLU, a wider or deeper net, tanh hidden layers, batch norm,
-dropout), which ``bench/sequence_grading_fairness.py`` measured over ten seeds.
+dropout), which ``bench/sequence_grading_fairness.py`` measured over ten seeds, and weight or
+spectral normalisation and logits discriminators (``--normalised``, five seeds). Spectral
+normalisation in the generator is refused by the training test, as the exercise says.
 """
 from __future__ import annotations
 
 from . import correct, mistake
+from .train_step import FLOAT_RETURNS
 
 ASSIGNMENT = "04_sequence_gan"
 EXERCISES = {
@@ -93,6 +96,36 @@ SUBMISSIONS = [
         for layer in self.layers:
             z = layer(z)
         return torch.tanh(z)
+'''),
+    ),
+    correct(
+        "gen_weight_norm_old_api",  # the old torch.nn.utils.weight_norm (still shipped), which breaks copy.deepcopy
+        origin="https://github.com/pytorch/pytorch/issues/28594",
+        sequence_generator="from torch.nn.utils import weight_norm\n\n\n" + _gen('''    def __init__(self, latent_dim=LATENT_DIM):
+        super().__init__()
+        self.net = nn.Sequential(
+            weight_norm(nn.Linear(latent_dim, 64)), nn.LeakyReLU(0.2),
+            weight_norm(nn.Linear(64, 64)), nn.LeakyReLU(0.2),
+            nn.Linear(64, 5), nn.Tanh(),
+        )
+
+    def forward(self, z):
+        return self.net(z)
+'''),
+    ),
+    mistake(
+        "gen_batchnorm_after_tanh",  # a batch norm after the final tanh moves the outputs out of (-1, 1) again
+        mentions=("output_out_of_range", "after"),
+        sequence_generator=_gen('''    def __init__(self, latent_dim=LATENT_DIM):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(latent_dim, 64), nn.ReLU(),
+            nn.Linear(64, 64), nn.ReLU(),
+            nn.Linear(64, 5), nn.Tanh(), nn.BatchNorm1d(5),
+        )
+
+    def forward(self, z):
+        return self.net(z)
 '''),
     ),
     # ------------------------------------------------------------------ generator: mistakes
@@ -278,6 +311,35 @@ SUBMISSIONS = [
         return self.net(x)
 '''),
     ),
+    correct(
+        "disc_weight_norm_parametrization",  # the new parametrizations API, weight norm on the hidden layers
+        sequence_discriminator="from torch.nn.utils.parametrizations import weight_norm\n\n\n" + _disc('''    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(
+            weight_norm(nn.Linear(5, 64)), nn.LeakyReLU(0.2),
+            weight_norm(nn.Linear(64, 64)), nn.LeakyReLU(0.2),
+            nn.Linear(64, 1), nn.Sigmoid(),
+        )
+
+    def forward(self, x):
+        return self.net(x)
+'''),
+    ),
+    correct(
+        "disc_weight_norm_old_api_logits_method",  # old weight_norm, and a logits() method that forward squashes
+        sequence_discriminator="from torch.nn.utils import weight_norm\n\n\n" + _disc('''    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(weight_norm(nn.Linear(5, 64)), nn.LeakyReLU(0.2),
+                                  weight_norm(nn.Linear(64, 64)), nn.LeakyReLU(0.2))
+        self.head = nn.Linear(64, 1)
+
+    def logits(self, x):
+        return self.head(self.body(x))
+
+    def forward(self, x):
+        return torch.sigmoid(self.logits(x))
+'''),
+    ),
     # ------------------------------------------------------------------ discriminator: mistakes
     mistake(
         "disc_no_sigmoid",  # raw scores, while the step takes logs of probabilities
@@ -347,8 +409,73 @@ SUBMISSIONS = [
         return torch.round(self.net(x))
 '''),
     ),
+    # ------------------------------------------------------------------ both networks with the old weight_norm, and a step
+    correct(
+        "pair_old_weight_norm_with_step",  # graded by every cell of the three exercises, test_train_step included
+        origin="https://github.com/pytorch/pytorch/issues/28594",
+        sequence_generator="from torch.nn.utils import weight_norm\n\n\n" + _gen('''    def __init__(self, latent_dim=LATENT_DIM):
+        super().__init__()
+        self.net = nn.Sequential(weight_norm(nn.Linear(latent_dim, 64)), nn.LeakyReLU(0.2),
+                                 weight_norm(nn.Linear(64, 64)), nn.LeakyReLU(0.2), nn.Linear(64, 5), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+'''),
+        sequence_discriminator="from torch.nn.utils import weight_norm\n\n\n" + _disc('''    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(weight_norm(nn.Linear(5, 64)), nn.LeakyReLU(0.2),
+                                 weight_norm(nn.Linear(64, 64)), nn.LeakyReLU(0.2), nn.Linear(64, 1), nn.Sigmoid())
+
+    def forward(self, x):
+        return self.net(x)
+'''),
+        train_step=FLOAT_RETURNS,
+    ),
+    # ------------------------------------------------------------------ issue 21: normalised layers, logits discriminators
+    correct(
+        "pair_weight_norm_gen_spectral_norm_logits_disc",  # the issue's family: weight-normed G, SN-GAN style D
+        origin="https://github.com/pfnet-research/sngan_projection",
+        sequence_generator="from torch.nn.utils.parametrizations import weight_norm\n\n\n" + _gen('''    def __init__(self, latent_dim=LATENT_DIM):
+        super().__init__()
+        self.net = nn.Sequential(weight_norm(nn.Linear(latent_dim, 64)), nn.LeakyReLU(0.2),
+                                 weight_norm(nn.Linear(64, 64)), nn.LeakyReLU(0.2),
+                                 weight_norm(nn.Linear(64, 5)), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+'''),
+        sequence_discriminator="from torch.nn.utils.parametrizations import spectral_norm\n\n\n" + _disc('''    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(spectral_norm(nn.Linear(5, 64)), nn.LeakyReLU(0.2),
+                                  spectral_norm(nn.Linear(64, 64)), nn.LeakyReLU(0.2))
+        self.head = spectral_norm(nn.Linear(64, 1))
+
+    def logits(self, x):
+        return self.head(self.body(x))
+
+    def forward(self, x):
+        return torch.sigmoid(self.logits(x))
+'''),
+    ),
+    mistake(
+        "gen_spectral_norm",  # spectral norm in the generator: the training test refuses it, said up front
+        mentions=("spectral_norm_generator", "Remove it from the generator"),
+        fails=("test_gan_training",),
+        sequence_generator="from torch.nn.utils.parametrizations import spectral_norm\n\n\n" + _gen('''    def __init__(self, latent_dim=LATENT_DIM):
+        super().__init__()
+        self.net = nn.Sequential(spectral_norm(nn.Linear(latent_dim, 64)), nn.LeakyReLU(0.2),
+                                 spectral_norm(nn.Linear(64, 64)), nn.LeakyReLU(0.2),
+                                 spectral_norm(nn.Linear(64, 5)), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+'''),
+    ),
 ]
 
 # The grading issue's own cases, through real nbgrader: plain ReLU networks of 64 units in both, and
 # a 128-unit ReLU generator, which the old 600-step hidden test failed at some seeds.
-THROUGH_NBGRADER = ["gen_plain_relu_64", "disc_plain_relu_64", "gen_relu_128_functional"]
+THROUGH_NBGRADER = ["gen_plain_relu_64", "disc_plain_relu_64", "gen_relu_128_functional",
+                    # issue 21: the old weight_norm (copy.deepcopy refuses it, and its FutureWarning reaches stderr
+                    # where test_train_step builds the networks), in the second mix that already runs
+                    "disc_weight_norm_old_api_logits_method"]

@@ -29,6 +29,15 @@ _DISC_HEAD = '''def discriminator_block(in_channels, out_channels, batch_norm=Tr
 '''
 
 
+_STEP_HEAD = '''def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """One GAN update on real pictures real_batch (B, 3, S, S) in [-1, 1].
+
+    disc returns probabilities (B, 1). Update D first (real and detached fakes), then G
+    with the non-saturating loss. Returns (generator_loss, discriminator_loss) as floats.
+    """
+'''
+
+
 def _gen(body: str) -> str:
     return _GEN_HEAD + body
 
@@ -254,4 +263,84 @@ SUBMISSIONS = [
     return nn.Sequential(*layers)
 '''),
     ),
+    # ------------------------------------------------------------------ issue 21: parametrized layers, messages
+    correct(
+        "disc_spectral_norm_parametrization",  # SNGAN's normalisation on the convolution (a Conv2d subclass)
+        origin="https://pytorch.org/docs/stable/generated/torch.nn.utils.parametrizations.spectral_norm.html",
+        discriminator_block="from torch.nn.utils.parametrizations import spectral_norm\n\n\n" + _disc('''    layers = [spectral_norm(nn.Conv2d(in_channels, out_channels, 4, 2, 1, bias=False))]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(out_channels))
+    layers.append(nn.LeakyReLU(0.2))
+    return nn.Sequential(*layers)
+'''),
+    ),
+    correct(
+        "disc_spectral_norm_old_api",  # the old hook-based torch.nn.utils.spectral_norm
+        discriminator_block=_disc('''    layers = [torch.nn.utils.spectral_norm(nn.Conv2d(in_channels, out_channels, 4, 2, 1, bias=False))]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(out_channels))
+    layers.append(nn.LeakyReLU(0.2))
+    return nn.Sequential(*layers)
+'''),
+    ),
+    mistake(
+        "disc_padding_same_strided",  # padding='same' keeps the size only at stride 1; PyTorch refuses it at stride 2
+        mentions=("padding=1",),
+        discriminator_block=_disc('''    layers = [nn.Conv2d(in_channels, out_channels, kernel_size=4, stride=2, padding="same", bias=False)]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(out_channels))
+    layers.append(nn.LeakyReLU(0.2))
+    return nn.Sequential(*layers)
+'''),
+    ),
+    correct(
+        "step_noise_4d_examples",  # pytorch/examples draws the noise as (B, nz, 1, 1)
+        origin="https://github.com/pytorch/examples/blob/main/dcgan/main.py",
+        train_step=_STEP_HEAD + '''    criterion = nn.BCELoss()
+    b_size = real_batch.size(0)
+    noise = torch.randn(b_size, latent_dim, 1, 1, device=real_batch.device)
+    fake = gen(noise)
+    disc.zero_grad()
+    output = disc(real_batch)
+    errD_real = criterion(output, torch.ones_like(output))
+    errD_real.backward()
+    output = disc(fake.detach())
+    errD_fake = criterion(output, torch.zeros_like(output))
+    errD_fake.backward()
+    disc_optim.step()
+    gen.zero_grad()
+    output = disc(fake)
+    errG = criterion(output, torch.ones_like(output))
+    errG.backward()
+    gen_optim.step()
+    return errG.item(), (errD_real + errD_fake).item()
+''',
+    ),
+    mistake(
+        "step_rescales_again",  # the batch is already in [-1, 1]; the step rescales it from [0, 255] a second time
+        mentions=("already in [-1, 1]",),
+        fails=("test_train_step",),
+        train_step=_STEP_HEAD + '''    real_batch = real_batch / 127.5 - 1  # pixels to [-1, 1]
+    bce = nn.BCELoss()
+    batch = real_batch.shape[0]
+    ones = torch.ones(batch, 1, device=real_batch.device)
+    zeros = torch.zeros(batch, 1, device=real_batch.device)
+    fake = gen(torch.randn(batch, latent_dim, device=real_batch.device))
+    disc_optim.zero_grad()
+    d_loss = bce(disc(real_batch), ones) + bce(disc(fake.detach()), zeros)
+    d_loss.backward()
+    disc_optim.step()
+    gen_optim.zero_grad()
+    g_loss = bce(disc(fake), ones)
+    g_loss.backward()
+    gen_optim.step()
+    return g_loss.item(), d_loss.item()
+''',
+    ),
 ]
+
+# Issue 21/26, in the two mixes of each kind that real nbgrader already grades: spectral-normalised convolutions
+# (both APIs; the old one breaks copy.deepcopy in the notebook's step comparison), (B, nz, 1, 1) noise, and the
+# strided padding='same' (step_rescales_again would need a third mix: the live-kernel corpus grades it).
+THROUGH_NBGRADER = ["disc_spectral_norm_parametrization", "disc_spectral_norm_old_api", "step_noise_4d_examples",
+                    "disc_padding_same_strided"]

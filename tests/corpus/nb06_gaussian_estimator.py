@@ -137,4 +137,24 @@ SUBMISSIONS = [
     return W @ W.T, generator[0].bias.detach().clone()
 '''),
     ),
+    # ------------------------------------------------------------------ issue 21/26
+    mistake(
+        "squeezed_weight",  # .squeeze() on W: fine for most shapes, a dot product when the noise has size 1
+        mentions=("cov_shape",),
+        fails=("test_implied_gaussian_shapes",),
+        implied_gaussian=_answer('''    W = generator[0].weight.detach().squeeze()
+    b = generator[0].bias.detach().squeeze()
+    return b.clone(), W @ W.T
+'''),
+    ),
+    mistake(
+        "uses_global_G",  # reads the notebook's trained G instead of its argument
+        mentions=("ignores_argument", "generator"),
+        implied_gaussian=_answer('''    W = G[0].weight.detach()
+    return G[0].bias.detach().clone(), W @ W.T
+'''),
+    ),
 ]
+
+# Issue 26: the squeezed weight (visible green, hidden zero before) through real nbgrader.
+THROUGH_NBGRADER = ["squeezed_weight"]

@@ -209,4 +209,52 @@ SUBMISSIONS = [
     (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return ((grads.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
 '''),
+    # ------------------------------------------------------------------ issue 21: autograd in float32, messages
+    correct("sim_autograd_float32", simultaneous_step=_SIM + '''    px = torch.tensor(x, requires_grad=True)  # float32, torch's default
+    py = torch.tensor(y, requires_grad=True)
+    gx, gy = torch.autograd.grad(px * py, (px, py))
+    return (px - lr * gx).item(), (py + lr * gy).item()
+'''),
+    correct("sim_autograd_float64", simultaneous_step=_SIM + '''    px = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    py = torch.tensor(y, dtype=torch.float64, requires_grad=True)
+    gx, gy = torch.autograd.grad(px * py, (px, py))
+    return (px - lr * gx).item(), (py + lr * gy).item()
+'''),
+    mistake("sim_autograd_float32_signs_swapped", mentions=("signs_swapped",),
+            simultaneous_step=_SIM + '''    px = torch.tensor(x, requires_grad=True)
+    py = torch.tensor(y, requires_grad=True)
+    gx, gy = torch.autograd.grad(px * py, (px, py))
+    return (px + lr * gx).item(), (py - lr * gy).item()
+'''),
+    correct("alt_autograd_float32", alternating_step=_ALT + '''    px = torch.tensor(x, requires_grad=True)
+    (gx,) = torch.autograd.grad(px * torch.tensor(y), px)
+    x_new = (px - lr * gx).detach()
+    py = torch.tensor(y, requires_grad=True)
+    (gy,) = torch.autograd.grad(x_new * py, py)
+    return x_new.item(), (py + lr * gy).item()
+'''),
+    mistake("alt_autograd_float32_old_x", mentions=("not_alternating",),  # y's gradient taken at the old x
+            alternating_step=_ALT + '''    px = torch.tensor(x, requires_grad=True)
+    py = torch.tensor(y, requires_grad=True)
+    gx, gy = torch.autograd.grad(px * py, (px, py))
+    return (px - lr * gx).item(), (py + lr * gy).item()
+'''),
+    mistake("critic_clamped_scores", mentions=("clamp",),  # weight clipping's range applied to the scores
+            critic_loss=_CRITIC + '''    return critic_fake.clamp(-1, 1).mean() - critic_real.clamp(-1, 1).mean()
+'''),
+    mistake("gp_no_requires_grad", mentions=("requires_grad_",),
+            gradient_penalty=_GP + '''    eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)))
+    x_hat = eps * real.detach() + (1 - eps) * fake.detach()
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return ((grads.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+'''),
+    mistake("gp_eps_shape_batch_only", mentions=("(batch, 1",),  # one eps per sample, but shaped (B,): no broadcast
+            gradient_penalty=_GP + '''    eps = torch.rand(real.shape[0])
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return ((grads.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+'''),
 ]
+
+# Issue 21: updates written with torch.autograd.grad in float32, through real nbgrader (one mix each).
+THROUGH_NBGRADER = ["sim_autograd_float32", "alt_autograd_float32", "critic_clamped_scores", "gp_eps_shape_batch_only"]

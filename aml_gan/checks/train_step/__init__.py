@@ -19,7 +19,6 @@ discriminator with ``BCEWithLogitsLoss``, ``float(loss)`` or ``.item()`` returns
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Tuple, Union
 
@@ -27,6 +26,7 @@ import torch
 from torch import nn
 
 from ..errors import error_kind, exception_hint, exception_text
+from ..layers import copy_network
 from ..loss_text import raw_scores_text
 from ..report import Report
 from ..student import call_student, describe, grading_check
@@ -119,7 +119,7 @@ def check_train_step(
     ``combined_backward``, ``disc_updated_by_generator_loss``, ``generator_grads_from_disc_loss``,
     ``stale_gradients``, ``generator_not_updated``, ``discriminator_not_updated``,
     ``no_adversarial_gradient``, ``unexpected_gradients``, ``params_changed_outside_optimizer``,
-    ``sigmoid_applied_twice``, ``non_course_loss``, ``wrong_discriminator_loss``,
+    ``sigmoid_applied_twice``, ``non_course_loss``, ``wrong_discriminator_loss``, ``real_batch_rescaled``,
     ``wrong_generator_loss``, ``saturating_generator_loss``, ``not_finite``, ``outputs_swapped``.
     Warnings (do not fail): ``missing_sigmoid``, ``label_smoothing``, ``disc_loss_not_detached``,
     ``extra_steps``, ``fake_batch_size``, ``returned_values_unexpected``.
@@ -191,7 +191,7 @@ def _check_arguments(fn, gen, disc, calls, batch) -> None:
 def _student_networks(gen, disc, latent_dim, batch, device, report: Report, with_sigmoid: bool = False) -> Optional[Networks]:
     """Copies of the student's networks (the check never touches the originals), with scores spread out."""
     try:
-        gen_copy, disc_copy, spare, probe_gen = (copy.deepcopy(m) for m in (gen, disc, disc, gen))
+        gen_copy, disc_copy, spare, probe_gen = (copy_network(m) for m in (gen, disc, disc, gen))
     except Exception as exc:
         raise TypeError(f"Could not copy your networks ({exception_text(exc)}); the check works on copies.") from exc
     if with_sigmoid:

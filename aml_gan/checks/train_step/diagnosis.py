@@ -405,7 +405,9 @@ class Diagnosis:
                 labels[name].append(t.label)
         real = next((lab for lab in labels["real"] if lab != "T1"), "T1" if labels["real"] else "missing")
         fake = next((lab for lab in labels["fake"] if lab != "T0"), "T0" if labels["fake"] else "missing")
-        if (real, fake) != ("T1", "T0"):
+        if real == "missing" and self.rec.real_rescaled is not None:
+            self.found.problem("real_batch_rescaled", say.real_batch_rescaled(*self.rec.real_rescaled))
+        elif (real, fake) != ("T1", "T0"):
             self.found.problem("wrong_discriminator_loss", discriminator_loss_text(real, fake, self.family))
 
     def _generator_loss(self, terms: List[LossTerm], soft: Dict[str, float]) -> None:

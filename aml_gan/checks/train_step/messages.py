@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Iterable, List
 
+import torch
+
 from ..student import describe
 
 OPTIM = {"G": "gen_optim", "D": "disc_optim"}
@@ -149,10 +151,19 @@ def raised(exc_text: str, hint: str, call: int) -> str:
 def returns_wrong_type(value) -> str:
     if isinstance(value, (tuple, list)) and len(value) == 2:
         g, d = value
-        if any(type(v).__name__ == "Tensor" for v in (g, d)):
+        if any(isinstance(v, torch.Tensor) for v in (g, d)):  # a Parameter or any tensor subclass too
             return ("`train_step` returned tensors; return plain floats with `.item()`: "
                     "`return g_loss.item(), d_loss.item()` (a tensor keeps its whole graph alive in memory).")
         return (f"`train_step` returned ({describe(g)}, {describe(d)}); return two floats: "
                 "`return g_loss.item(), d_loss.item()`.")
     return (f"`train_step` returned {describe(value)}; it must return two numbers, "
             "`(generator_loss, discriminator_loss)`, e.g. `return g_loss.item(), d_loss.item()`.")
+
+
+def real_batch_rescaled(a: float, b: float) -> str:
+    return (
+        f"Your step rescales the real batch before the discriminator sees it (every value x becomes "
+        f"{a:.4g} * x {'+' if b >= 0 else '-'} {abs(b):.4g}), but real_batch comes already in [-1, 1], scaled "
+        "like the generator's tanh output. Rescaling it again squeezes the real samples into a sliver that "
+        "the discriminator tells from the fakes by range alone. Pass real_batch to the discriminator as it is."
+    )

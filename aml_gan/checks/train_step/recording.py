@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..layers import leaf_layers
 from .probes import last_weight_module
 
 GEN, DISC = "G", "D"
@@ -115,6 +116,7 @@ class RowIdentifier:
         self.weights = torch.randn(n, generator=g, dtype=torch.float64).to(real.device)
         self.real_key = storage_key(real)
         self.real_prints = self.fingerprint(real)
+        self.real = real.detach()
         self.fake_prints: List[torch.Tensor] = []
         self.fake_keys: Set = set()
         self.kept: List[torch.Tensor] = []  # keeps fake storage alive, so its address is not reused
@@ -145,6 +147,21 @@ class RowIdentifier:
         if prints is None:
             return torch.full((rows,), UNKNOWN, dtype=torch.long), bool(x.requires_grad)
         return self._match(prints), bool(x.requires_grad)
+
+    def rescaled_real(self, x: torch.Tensor) -> Optional[Tuple[float, float]]:
+        """(a, b) when ``x`` is the real batch with every value mapped to a * value + b (not the identity); else None."""
+        if tuple(x.shape) != tuple(self.real.shape) or self.real.numel() < 4:
+            return None
+        r = self.real.flatten().double()
+        v = x.detach().flatten().double().to(r.device)
+        design = torch.stack([r, torch.ones_like(r)], dim=1)
+        coef = torch.linalg.lstsq(design, v[:, None]).solution.flatten()
+        a, b = float(coef[0]), float(coef[1])
+        if abs(a - 1) < 1e-6 and abs(b) < 1e-6:
+            return None
+        if (design @ coef[:, None]).flatten().sub(v).abs().max() > 1e-5 * (1 + v.abs().max()):
+            return None
+        return a, b
 
     def _match(self, prints: torch.Tensor) -> torch.Tensor:
         """Exact match of each row's fingerprint against the real rows and every fake made so far."""
@@ -181,6 +198,7 @@ class Recording:
         self.fake_sizes: List[int] = []  # rows of every batch of fakes
         self.disc_outputs: List[torch.Tensor] = []  # what disc(x) returned (tells a sigmoid ending)
         self.disc_output_not_tensor = False
+        self.real_rescaled: Optional[Tuple[float, float]] = None  # (a, b) when D saw a * real + b instead of real
         self.changed_outside: Dict[str, Set[int]] = {GEN: set(), DISC: set()}  # calls
         self._open: Optional[BackwardPass] = None
         self._open_implicitly = False  # opened by a gradient hook (``torch.autograd.grad``), not ``backward``
@@ -220,6 +238,8 @@ class Recording:
         kinds, attached = torch.full((rows,), UNKNOWN, dtype=torch.long), False
         if isinstance(x, torch.Tensor) and x.dim() > 0 and x.shape[0] == rows:
             kinds, attached = self.rows.kinds(x)
+            if bool((kinds == UNKNOWN).all()) and self.real_rescaled is None:
+                self.real_rescaled = self.rows.rescaled_real(x)  # the step rescaled the real batch again
         dcall = DiscriminatorCall(len(self.disc_calls), self.call, scores.detach().reshape(rows, -1).clone(),
                                   kinds, attached, family)
         self.disc_calls.append(dcall)
@@ -338,8 +358,8 @@ class Instruments:
         self.handles.append(disc.register_forward_hook(self._disc_exit, always_call=True))
         head = last_weight_module(disc)
         if head is not None and head is not disc:
-            for m in disc.modules():
-                if m is not disc and not list(m.children()):
+            for m in leaf_layers(disc):  # parametrized layers count as one layer (their parametrizations are not)
+                if m is not disc:
                     self.handles.append(m.register_forward_pre_hook(self._layer_enter))
             self.handles.append(head.register_forward_hook(self._head_exit))
         for net in NETS:
