@@ -24,13 +24,16 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import os
 import sys
+import types
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, List, Optional, Set
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Set
 
 __all__ = ["ReferenceAnswerUsed", "reference", "refusing", "reference_of"]
 
 _MARK = "__aml_gan_reference__"
+_MODULE_MARK = "_aml_gan_reference_module_"
 
 
 class ReferenceAnswerUsed(RuntimeError):
@@ -43,20 +46,56 @@ class Refusal:
 
     exercises: Set[str]
     used: List[str] = field(default_factory=list)
+    frame: Any = None  # the frame that entered ``refusing`` (the check)
 
 
 _active: List[Refusal] = []
 
 
-def _called_from_package(depth: int) -> bool:
-    caller = sys._getframe(depth + 1).f_globals.get("__name__", "")
-    return caller == __package__ or caller.startswith(__package__ + ".")
+def _trusted(frame, package_only: bool = False) -> bool:
+    """Is ``frame`` running the code of a loaded module, in that module's own namespace?
+
+    Decided by the frame's globals and, for this package, the code object's file, never by
+    ``__name__``: code exec'd under a package module's name, or compiled elsewhere and run in a
+    package module's namespace, is not the package's. ``package_only``: the module must be ours.
+    """
+    name = frame.f_globals.get("__name__")
+    module = sys.modules.get(name) if isinstance(name, str) else None
+    if module is None or name == "__main__" or getattr(module, "__dict__", None) is not frame.f_globals:
+        return False
+    ours = name == __package__ or name.startswith(__package__ + ".")
+    if package_only and not ours:
+        return False
+    if ours:
+        path = getattr(module, "__file__", None)
+        return bool(path) and os.path.abspath(frame.f_code.co_filename) == os.path.abspath(path)
+    return True
 
 
-def _refuse(exercise: str, name: str) -> None:
-    """Raise when a refusal for ``exercise`` is active and the twin's caller is not package code."""
-    hit = [r for r in _active if exercise in r.exercises]
-    if not hit or _called_from_package(2):  # 2: past _refuse and the twin's own wrapper
+def _student_on_the_way(record: "Refusal", frame, package_caller: bool) -> bool:
+    """Does code other than the package's and its libraries' stand between the check that opened
+    ``record`` and ``frame`` (the twin's caller)? ``package_caller``: the caller itself must be ours."""
+    if package_caller and not _trusted(frame, package_only=True):
+        return True
+    while frame is not None and frame is not record.frame:
+        if not _trusted(frame):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _refuse(exercise: str, name: str, depth: int = 2, package_caller: bool = True) -> None:
+    """Raise when a refusal for ``exercise`` is active and student code is on the way to the twin.
+
+    ``depth``: frames from here to the twin's caller (2: past this function and the twin's wrapper).
+    """
+    if not _active:
+        return
+    hit = []
+    for record in _active:
+        if exercise in record.exercises and _student_on_the_way(record, sys._getframe(depth), package_caller):
+            hit.append(record)
+    if not hit:
         return
     for r in hit:
         if name not in r.used:
@@ -67,33 +106,88 @@ def _refuse(exercise: str, name: str) -> None:
     )
 
 
+class _ModuleGuard:
+    """Forward pre-hook on every part a twin class built: a copy of it run from student code under
+    a check refuses, like the twin itself (``deepcopy`` keeps hooks and attributes)."""
+
+    def __init__(self, mark):
+        self.mark = mark
+
+    def __call__(self, module, inputs):
+        # 3: past _refuse, this hook and torch's module call; torch stands between, so the caller
+        # need not be the package's, only every frame up to the check trusted
+        _refuse(self.mark[0], self.mark[1], depth=3, package_caller=False)
+
+
+def _mark_modules(module, mark) -> None:
+    """Mark every submodule a twin class built (``reference_of`` finds the mark on any copy)."""
+    try:
+        from torch import nn
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return
+    if not isinstance(module, nn.Module):
+        return
+    for sub in module.modules():
+        if _MODULE_MARK not in vars(sub):
+            vars(sub)[_MODULE_MARK] = mark
+            sub.register_forward_pre_hook(_ModuleGuard(mark))
+
+
+def _parts(fn) -> tuple:
+    """What a function is rebuilt from: code, globals, name, defaults, closure, keyword defaults."""
+    return fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__, fn.__kwdefaults__
+
+
+def _rebuilt(parts: tuple):
+    """The function again, built for one call: a twin's wrapper holds no callable unguarded original
+    (taking one out of its closure gives pieces, not a function that runs without the guard)."""
+    fn = types.FunctionType(*parts[:5])
+    fn.__kwdefaults__ = parts[5]
+    return fn
+
+
 def reference(exercise: str) -> Callable:
     """Mark a function or class as the course's answer to ``exercise``."""
 
     def mark(obj):
         name = f"{obj.__module__}.{obj.__qualname__}"
         if inspect.isclass(obj):
+            own_init = "__init__" in vars(obj)  # else it is a base class's (nn.Module's): never mark that
             original_init = obj.__init__
+            init_parts = _parts(original_init) if inspect.isfunction(original_init) else None
 
             def __init__(self, *args, **kwargs):
                 _refuse(exercise, name)
-                original_init(self, *args, **kwargs)
+                if init_parts is None:
+                    original_init(self, *args, **kwargs)
+                else:
+                    _rebuilt(init_parts)(self, *args, **kwargs)
+                _mark_modules(self, (exercise, name))
 
             functools.update_wrapper(__init__, original_init, updated=())
             vars(__init__).pop("__wrapped__", None)
             __init__.__signature__ = inspect.signature(original_init)
             obj.__init__ = __init__
             setattr(obj, _MARK, (exercise, name))
+            for value in vars(obj).values():  # its methods taken out and put in another class are the answer too
+                if inspect.isfunction(value) and value is not __init__:
+                    setattr(value, _MARK, (exercise, name))
+            if own_init:
+                setattr(original_init, _MARK, (exercise, name))  # taken out of the wrapper, still the answer
+                original_init = None  # the wrapper keeps only the parts it rebuilds the function from
             return obj
+
+        parts = _parts(obj)
 
         def guarded(*args, **kwargs):
             _refuse(exercise, name)
-            return obj(*args, **kwargs)
+            return _rebuilt(parts)(*args, **kwargs)
 
         functools.update_wrapper(guarded, obj, updated=())
         vars(guarded).pop("__wrapped__", None)  # no unguarded way in through the wrapper
         guarded.__signature__ = inspect.signature(obj)  # help() and tab completion show the real arguments
         setattr(guarded, _MARK, (exercise, name))
+        setattr(obj, _MARK, (exercise, name))  # taken out of the wrapper's closure, it is still the answer
         return guarded
 
     return mark
@@ -102,12 +196,13 @@ def reference(exercise: str) -> Callable:
 @contextlib.contextmanager
 def refusing(exercises: Iterable[str]) -> Iterator[Refusal]:
     """While inside, twins of ``exercises`` raise :class:`ReferenceAnswerUsed`; yields the record."""
-    record = Refusal(set(exercises))
+    record = Refusal(set(exercises), frame=sys._getframe(2))  # 2: past contextlib's __enter__: the check
     _active.append(record)
     try:
         yield record
     finally:
         _active.remove(record)
+        record.frame = None
 
 
 def reference_of(obj) -> Optional[str]:
@@ -124,7 +219,17 @@ def reference_of(obj) -> Optional[str]:
                 mark = vars(cls).get(_MARK)
                 if mark:
                     return mark[1]
+                for value in list(vars(cls).values()):  # a twin's method taken out and put in a class
+                    mark = getattr(value, _MARK, None) if inspect.isfunction(value) else None
+                    if isinstance(mark, tuple):
+                        return mark[1]
             return None
+        modules = getattr(obj, "modules", None)
+        if callable(modules) and not inspect.isclass(obj) and hasattr(obj, "_modules"):
+            for sub in modules():  # a network holding (a copy of) a part a twin class built
+                mark = vars(sub).get(_MODULE_MARK)
+                if mark:
+                    return mark[1]
         mark = getattr(obj, _MARK, None) if not inspect.ismodule(obj) else None
         if isinstance(mark, tuple):
             return mark[1]

@@ -35,6 +35,7 @@ Problem codes (besides ``raised``, ``used_reference``):
 ``latent_dim_wrong``            the step got another ``latent_dim`` than the loop's
 ``mutates_inputs``             the loop changed ``samples`` in place
 ``returns_wrong_type``          the record is not ``{"gen_loss": [...], "disc_loss": [...]}``
+``history_shared_list``         both keys hold one list (``dict.fromkeys(keys, [])``)
 ``history_wrong_length``        not one entry per step
 ``history_swapped``             generator and discriminator losses swapped
 ``history_wrong_values``        the entries are not the step's returned losses, in order
@@ -362,6 +363,13 @@ def _number(v: Any) -> Optional[float]:
     return None
 
 
+_SHARED_LIST = (
+    'Both keys of your record hold ONE list (as `dict.fromkeys(keys, [])`, `[[]] * 2` or `g = d = []` '
+    "make): every append lands under both keys, so each holds both players' losses. Give each key its "
+    'own list: `{"gen_loss": [], "disc_loss": []}` (or `{k: [] for k in keys}`).'
+)
+
+
 def _history_ok(report: Report, history: Any, steps: int, setting: str) -> None:
     shape_hint = ('Return a dict with one list per player, one float per step: '
                   '`{"gen_loss": gen_losses, "disc_loss": disc_losses}`.')
@@ -369,6 +377,9 @@ def _history_ok(report: Report, history: Any, steps: int, setting: str) -> None:
         what = "None (no `return`?)" if history is None else (
             f"a dict with keys {sorted(map(str, history))}" if isinstance(history, dict) else f"a {type(history).__name__}")
         report.problem("returns_wrong_type", f"Your loop returned {what}. {shape_hint}")
+        return
+    if history["gen_loss"] is history["disc_loss"]:
+        report.problem("history_shared_list", _SHARED_LIST)
         return
     lists = {}
     for key in ("gen_loss", "disc_loss"):
@@ -382,6 +393,9 @@ def _history_ok(report: Report, history: Any, steps: int, setting: str) -> None:
             return
         lists[key] = numbers_
     g, d = lists["gen_loss"], lists["disc_loss"]
+    if len(g) == len(d) == 2 * steps and g == d:  # one list under both keys, copied at the end
+        report.problem("history_shared_list", _SHARED_LIST)
+        return
     if len(g) != steps or len(d) != steps:
         report.problem(
             "history_wrong_length",
