@@ -28,7 +28,7 @@ import os
 import sys
 import types
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, List, Optional, Set
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set
 
 __all__ = ["ReferenceAnswerUsed", "reference", "refusing", "reference_of"]
 
@@ -52,24 +52,50 @@ class Refusal:
 _active: List[Refusal] = []
 
 
-def _trusted(frame, package_only: bool = False) -> bool:
-    """Is ``frame`` running the code of a loaded module, in that module's own namespace?
+def _library_dirs() -> List[str]:
+    """Where trusted code lives: this package, and the installed libraries and standard library."""
+    import sysconfig
 
-    Decided by the frame's globals and, for this package, the code object's file, never by
-    ``__name__``: code exec'd under a package module's name, or compiled elsewhere and run in a
-    package module's namespace, is not the package's. ``package_only``: the module must be ours.
+    dirs = {os.path.dirname(os.path.abspath(__file__))}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        path = sysconfig.get_paths().get(key)
+        if path:
+            dirs.add(path)
+    return sorted({os.path.realpath(d) + os.sep for d in dirs})
+
+
+_LIBRARY_DIRS = _library_dirs()
+_PACKAGE_DIR = os.path.realpath(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_where: Dict[str, str] = {}  # file -> "package", "library" or "" (cached: frames are walked often)
+
+
+def _kind_of_file(path: str) -> str:
+    kind = _where.get(path)
+    if kind is None:
+        real = os.path.realpath(path)
+        kind = ("package" if real.startswith(_PACKAGE_DIR)
+                else "library" if any(real.startswith(d) for d in _LIBRARY_DIRS) else "")
+        _where[path] = kind
+    return kind
+
+
+def _trusted(frame, package_only: bool = False) -> bool:
+    """Is ``frame`` running the code of this package or of an installed library, from that
+    module's own file and in that module's own namespace?
+
+    Decided by the frame's globals and the code object's file, never by ``__name__``: code
+    exec'd under a package module's name or in a package module's namespace, and code in the
+    student's own modules (a notebook, a file next to it), is not trusted.
     """
     name = frame.f_globals.get("__name__")
     module = sys.modules.get(name) if isinstance(name, str) else None
     if module is None or name == "__main__" or getattr(module, "__dict__", None) is not frame.f_globals:
         return False
-    ours = name == __package__ or name.startswith(__package__ + ".")
-    if package_only and not ours:
+    path = getattr(module, "__file__", None)
+    if not path or frame.f_code.co_filename != path and os.path.abspath(frame.f_code.co_filename) != os.path.abspath(path):
         return False
-    if ours:
-        path = getattr(module, "__file__", None)
-        return bool(path) and os.path.abspath(frame.f_code.co_filename) == os.path.abspath(path)
-    return True
+    kind = _kind_of_file(path)
+    return kind == "package" if package_only else bool(kind)
 
 
 def _student_on_the_way(record: "Refusal", frame, package_caller: bool) -> bool:

@@ -9,7 +9,8 @@ It wraps ``samples`` (N, ...) in a one-argument ``TensorDataset``, draws shuffle
 of ``batch_size`` from a ``DataLoader``, and for ``epochs`` passes over the data calls
 ``step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)`` once per batch,
 recording the two floats each call returns. The last, smaller batch may be kept or
-dropped (``drop_last``).
+dropped (``drop_last``), except a batch of one sample, which the step must never get
+(batch normalisation cannot normalise one sample): the student decides how to avoid it.
 
 ``check_training_loop`` never reads the source. It hands the loop tiny networks and a
 *spy* step that records what it was given and returns known numbers; every sample row
@@ -27,6 +28,8 @@ Problem codes (besides ``raised``, ``used_reference``):
 ``batch_not_unpacked``          the step got the DataLoader's list ``[tensor]``, not the tensor
 ``batch_not_from_samples``      the step got rows that are not rows of ``samples``
 ``wrong_batch_size``            a batch held more rows than ``batch_size``, or too few
+``batch_of_one``                the step got a batch of one sample (the remainder of an epoch:
+                                batch normalisation fails on it; drop or skip it)
 ``one_step_per_epoch``          the step ran once per epoch (after the batch loop)
 ``wrong_number_of_epochs``      as many steps as a different number of epochs
 ``same_batch_every_step``       every call got the same batch
@@ -62,7 +65,7 @@ from .student import call_student, grading_check
 __all__ = ["check_training_loop"]
 
 #: (number of samples, batch_size, epochs) of the two runs the visible check makes
-DEFAULT_RUNS = ((48, 16, 2), (30, 8, 3))
+DEFAULT_RUNS = ((48, 16, 2), (30, 8, 3), (33, 8, 2))  # batches that divide, a last batch of 6, a last batch of 1
 _DATA_DIM = 2
 
 
@@ -149,7 +152,7 @@ def check_training_loop(
     """Run a student's ``train_gan`` with a spy step and report what its loop does wrong.
 
     ``runs``: (number of samples, batch_size, epochs) for each run (default: one run whose
-    batches divide the samples and one with a smaller last batch). ``latent_dim`` and
+    batches divide the samples, one with a smaller last batch, one whose last batch holds one sample). ``latent_dim`` and
     ``seed`` (the shuffling) vary too; hidden tests use other values. Deterministic; every
     random generator is restored afterwards. Returns a :class:`Report`.
     """
@@ -295,6 +298,15 @@ def _batches_ok(report, calls, n, batch_size, epochs, setting) -> bool:
             f"Your loop's batches held {sorted(set(sizes))} rows, but batch_size was {batch_size} ({setting}). "
             "Build the DataLoader with `batch_size=batch_size` (the argument, not a number of your own); only "
             "the last batch of an epoch may be smaller.",
+        )
+        return False
+    if batch_size > 1 and 1 in sizes:
+        report.problem(
+            "batch_of_one",
+            f"Your loop handed `step_fn` a batch of ONE sample ({setting}: the last batch of each epoch holds "
+            f"{rest}). Batch normalisation cannot normalise a single sample (PyTorch raises \"Expected more than "
+            "1 value per channel when training\"), so a step on networks that use it fails there. Decide what "
+            "to do with that last batch: drop it (`drop_last=True`), or skip a batch of one row.",
         )
         return False
     if len(calls) > 1 and all(c.ids == calls[0].ids for c in calls):

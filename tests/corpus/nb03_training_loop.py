@@ -40,6 +40,8 @@ SUBMISSIONS = [
     history = {"gen_loss": [], "disc_loss": []}
     for epoch in range(1, epochs + 1):
         for i, (x,) in enumerate(loader):
+            if len(x) == 1:                                # batch norm cannot normalise one sample
+                continue
             losses = step_fn(gen, disc, gen_optim, disc_optim, x, latent_dim)
             history["gen_loss"].append(float(losses[0]))
             history["disc_loss"].append(float(losses[1]))
@@ -47,7 +49,7 @@ SUBMISSIONS = [
     return history
 ''')),
     correct("while_loops_and_manual_iterator", train_gan=_loop('''\
-    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True, drop_last=True)
     record = dict(gen_loss=[], disc_loss=[])
     epoch = 0
     while epoch < epochs:
@@ -70,6 +72,9 @@ SUBMISSIONS = [
     with tqdm(total=epochs * len(loader), desc="GAN") as bar:   # writes to stderr: the check keeps it
         for _ in range(epochs):
             for (real_batch,) in loader:
+                if real_batch.shape[0] < 2:                   # a last batch of one row: skip it
+                    bar.update(1)
+                    continue
                 g_loss, d_loss = step_fn(gen=gen, disc=disc, gen_optim=gen_optim, disc_optim=disc_optim,
                                          real_batch=real_batch, latent_dim=latent_dim)
                 history["gen_loss"].append(g_loss)
@@ -77,7 +82,30 @@ SUBMISSIONS = [
                 bar.update(1)
     return history
 ''')),
+    correct("randperm_slices_without_a_loader", train_gan=_loop('''\
+    gen_losses, disc_losses = [], []
+    for _ in range(epochs):
+        order = torch.randperm(len(samples), device=samples.device)
+        for start in range(0, len(samples), batch_size):
+            rows = order[start:start + batch_size]
+            if len(rows) < 2:                              # never a batch of one sample
+                break
+            g, d = step_fn(gen, disc, gen_optim, disc_optim, samples[rows], latent_dim)
+            gen_losses.append(g)
+            disc_losses.append(d)
+    return {"gen_loss": gen_losses, "disc_loss": disc_losses}
+''')),
     # ------------------------------------------------------------------ mistakes
+    mistake("keeps_a_last_batch_of_one", mentions=("batch_of_one", "drop_last=True"), train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for _ in range(epochs):
+        for (real_batch,) in loader:
+            g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+            history["gen_loss"].append(g_loss)
+            history["disc_loss"].append(d_loss)
+    return history
+''')),
     mistake("step_after_the_batch_loop", mentions=("one_step_per_epoch",),
             origin="https://github.com/DeepReinforcementLearning/DeepReinforcementLearningInAction/pull/13",
             train_gan=_loop('''\
@@ -303,6 +331,37 @@ from torch.autograd import grad
               - torch.log((1 - disc(fake.detach())).clamp(min=eps))).mean()
     d_loss.backward()
     gen_optim.step()
+    disc_optim.step()
+    return g_loss.item(), d_loss.item()
+'''),
+    mistake("step_broken_step_with_its_line_put_back",  # the notebook's broken_step, fixed where its comment says
+            mentions=("noise_not_standard_normal",),
+            train_step=_STEP + '''\
+    batch = real_batch.shape[0]
+    disc_score = disc(gen(torch.rand(batch, latent_dim, device=real_batch.device)))
+    g_loss = -torch.log(disc_score).mean()
+    g_loss.backward()
+    disc_optim.zero_grad()
+    gen_optim.step()
+    gen_optim.zero_grad()
+    fake = gen(torch.rand(batch, latent_dim, device=real_batch.device)).detach()
+    d_loss = (-torch.log(disc(real_batch)) - torch.log(1 - disc(fake))).mean()
+    d_loss.backward()
+    disc_optim.step()
+    disc_optim.zero_grad()
+    return g_loss.item(), d_loss.item()
+'''),
+    mistake("step_unguarded_logs", mentions=("not_finite_at_saturation",),
+            train_step=_STEP + '''\
+    noise = torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device)
+    gen_optim.zero_grad()
+    g_loss = -torch.log(disc(gen(noise))).mean()
+    g_loss.backward()
+    gen_optim.step()
+    disc_optim.zero_grad()
+    fake = gen(torch.randn_like(noise)).detach()
+    d_loss = -(torch.log(disc(real_batch)) + torch.log(1 - disc(fake))).mean()
+    d_loss.backward()
     disc_optim.step()
     return g_loss.item(), d_loss.item()
 '''),

@@ -131,6 +131,15 @@ SUBMISSIONS_BY_ASSIGNMENT = {
                 fails=("test_sequence_generator", "test_gan_training"),
                 sequence_generator="from aml_gan.models import DenseGenerator\n\n\n"
                                    "class SequenceGenerator(DenseGenerator):\n    pass\n"),
+        mistake("shortcut_deepcopy_of_a_prebuilt_network", ("used_reference",),
+                fails=("test_sequence_generator", "test_gan_training"),
+                sequence_generator="import copy\n\n_prebuilt = DenseGenerator(LATENT_DIM)   # built before any check runs\n\n\n"
+                                   "class SequenceGenerator(nn.Module):\n"
+                                   "    def __init__(self, latent_dim=LATENT_DIM):\n"
+                                   "        super().__init__()\n"
+                                   "        self.net = copy.deepcopy(_prebuilt.net)\n"
+                                   "        self.net[0] = nn.Linear(latent_dim, self.net[0].out_features)\n\n"
+                                   "    def forward(self, z):\n        return self.net(z)\n"),
     ],
     "05_dcgan_pets": [
         mistake("shortcut_reference_block", ("used_reference",), fails=("test_generator_block",),
