@@ -8,16 +8,24 @@ defined::
     def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim): ...
 
 While a grading check runs a student's code it holds ``refusing({"train_step"})``: then a
-twin of that exercise called from code outside this package (the student's) raises
-:class:`ReferenceAnswerUsed`, and the call is remembered even if the student's code
+twin of that exercise raises :class:`ReferenceAnswerUsed` when student code stands anywhere
+between the check and the call, and the call is remembered even if the student's code
 catches the exception, so the check can say "you used the course's own
-``aml_gan.training.train_step``: write your own". Calls from inside the package are
-not refused: one twin may build on another, and a check may run a twin as its baseline.
-``reference_of(obj)`` names the twin that ``obj`` is (or wraps, or subclasses) before
+``aml_gan.training.train_step``: write your own". "Student code" is any frame that is not
+this package's or an installed library's code running in its own module's namespace from
+its own file: callers are told apart by code object, file and namespace, never by
+``__name__`` (code exec'd under a package module's name is the student's). Calls from the
+package are not refused: one twin may build on another, and a check may run a twin as its
+baseline. Every part a twin class builds carries a forward hook and a mark, so a copy of it
+(``deepcopy``) run from student code under a check refuses too, and ``reference_of`` finds
+it. A twin's wrapper keeps only the pieces it rebuilds the function from at each call, not
+a callable original that could be taken out of its closure. ``reference_of(obj)`` names the
+twin that ``obj`` is (or wraps, subclasses, borrows a method of, or holds a part of) before
 anything runs. Outside a check every twin works as usual.
 
 This stops a student from handing in the package's answer, by name or through a
-wrapper. It cannot stop a student from copying the package's source text.
+wrapper. It cannot stop a student from copying the package's source text, or from
+rebuilding a function out of those pieces (the tamper scan flags ``__closure__``).
 """
 from __future__ import annotations
 
@@ -178,7 +186,6 @@ def reference(exercise: str) -> Callable:
     def mark(obj):
         name = f"{obj.__module__}.{obj.__qualname__}"
         if inspect.isclass(obj):
-            own_init = "__init__" in vars(obj)  # else it is a base class's (nn.Module's): never mark that
             original_init = obj.__init__
             init_parts = _parts(original_init) if inspect.isfunction(original_init) else None
 
@@ -198,8 +205,7 @@ def reference(exercise: str) -> Callable:
             for value in vars(obj).values():  # its methods taken out and put in another class are the answer too
                 if inspect.isfunction(value) and value is not __init__:
                     setattr(value, _MARK, (exercise, name))
-            if own_init:
-                setattr(original_init, _MARK, (exercise, name))  # taken out of the wrapper, still the answer
+            if init_parts is not None:
                 original_init = None  # the wrapper keeps only the parts it rebuilds the function from
             return obj
 
@@ -213,7 +219,6 @@ def reference(exercise: str) -> Callable:
         vars(guarded).pop("__wrapped__", None)  # no unguarded way in through the wrapper
         guarded.__signature__ = inspect.signature(obj)  # help() and tab completion show the real arguments
         setattr(guarded, _MARK, (exercise, name))
-        setattr(obj, _MARK, (exercise, name))  # taken out of the wrapper's closure, it is still the answer
         return guarded
 
     return mark

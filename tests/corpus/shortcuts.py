@@ -35,6 +35,10 @@ _WRONG_STEP = (
 
 # Issue 21: the course's function taken out of the guard's closure, code exec'd under a package
 # module's name, writes into a sealed module's namespace, attributes set on the report's class.
+# A twin's wrapper holds no callable original any more: taking one out of its closure fails in the
+# answer cell (StopIteration), so the tests meet no function (NameError). Rebuilding the function
+# from the pieces the closure holds runs the course's code as a copy of its source would: that
+# is not caught here but flagged by the tamper scan (``__closure__``), as README says.
 _FROM_CLOSURE = (
     "import {module}\n\n"
     "_course = next(c.cell_contents for c in {module}.{name}.__closure__ if callable(c.cell_contents))\n"
@@ -90,10 +94,10 @@ SUBMISSIONS_BY_ASSIGNMENT = {
                 discriminator_loss=_WRONG_D_LOSS + _PATCH_REPORT),
         mistake("shortcut_generator_reference", ("used_reference",), fails=("test_generator_loss",),
                 generator_loss="from aml_gan import losses\n\ngenerator_loss = losses.generator_loss\n"),
-        mistake("shortcut_closure_handed_in", ("used_reference",), fails=("test_discriminator_loss",),
+        mistake("shortcut_closure_handed_in", ("NameError",), fails=("test_discriminator_loss",),
                 discriminator_loss=_FROM_CLOSURE.format(module="aml_gan.losses", name="discriminator_loss")
                 + "\ndiscriminator_loss = _course\n"),
-        mistake("shortcut_closure_wrapped", ("used_reference",), fails=("test_generator_loss",),
+        mistake("shortcut_closure_wrapped", ("NameError",), fails=("test_generator_loss",),
                 generator_loss=_FROM_CLOSURE.format(module="aml_gan.losses", name="generator_loss")
                 + _WRAP.format(name="generator_loss", args="d_fake")),
         mistake("shortcut_vars_replaces_fail", ("wrong_discriminator_loss",), fails=("test_discriminator_loss",),
@@ -121,7 +125,7 @@ SUBMISSIONS_BY_ASSIGNMENT = {
         mistake("shortcut_patch_checks_module", ("ignored_arguments",),
                 fails=("test_train_step", "test_train_step_other_networks"),
                 train_step=_WRONG_STEP + _PATCH_MODULE.format(check="check_train_step")),
-        mistake("shortcut_closure_wrapped", ("used_reference",),
+        mistake("shortcut_closure_wrapped", ("NameError",),
                 fails=("test_train_step", "test_train_step_other_networks"),
                 train_step=_FROM_CLOSURE.format(module="aml_gan.training", name="train_step")
                 + _WRAP.format(name="train_step", args="gen, disc, gen_optim, disc_optim, real_batch, latent_dim")),
@@ -147,7 +151,7 @@ SUBMISSIONS_BY_ASSIGNMENT = {
         mistake("shortcut_wrapped_block", ("used_reference",), fails=("test_discriminator_block",),
                 discriminator_block="def discriminator_block(in_channels, out_channels, batch_norm=True):\n"
                                     "    return reference_discriminator_block(in_channels, out_channels, batch_norm)\n"),
-        mistake("shortcut_block_from_closure", ("used_reference",), fails=("test_generator_block",),
+        mistake("shortcut_block_from_closure", ("NameError",), fails=("test_generator_block",),
                 generator_block="_course = next(c.cell_contents for c in reference_generator_block.__closure__\n"
                                 "               if callable(c.cell_contents))\n\n\n"
                                 "def generator_block(in_channels, out_channels, first=False):\n"
