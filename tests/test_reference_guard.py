@@ -36,6 +36,19 @@ def test_code_exec_d_under_a_package_name_or_namespace_is_refused():
     assert check_discriminator_loss(in_package).codes == ["used_reference"]
 
 
+def test_a_twin_reached_through_other_package_code_is_refused():
+    """fit's default step is the course's train_step: package code calls it, but a student's step
+    called fit, so student code stands between the check and the twin."""
+    from aml_gan.checks import check_train_step
+    from aml_gan.training import fit
+
+    def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+        history = fit(gen, disc, gen_optim, disc_optim, [real_batch], latent_dim=latent_dim, epochs=1, progress=False)
+        return history.gen_loss[-1], history.disc_loss[-1]
+
+    assert check_train_step(train_step).codes == ["used_reference"]
+
+
 def test_writes_into_a_sealed_namespace_change_nothing(monkeypatch):
     fake = lambda *a, **k: Report("check_discriminator_loss")  # noqa: E731
     monkeypatch.setitem(vars(aml_gan.checks), "check_discriminator_loss", fake)

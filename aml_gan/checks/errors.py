@@ -154,11 +154,10 @@ _INPLACE = {
     ),
 }
 
-#: for an error of no known kind: where a line is shown (``where``), fix it; where none is,
-#: run the function by hand, which shows the whole error and its line
+#: for an error of no known kind: the student's line is shown (``where``) and "fix that line"
+#: follows; where no line is known, the hint says how to see it first
 _GENERIC = "Fix that line and run the check again."
-_GENERIC_NO_LINE = ("Call your function yourself on a small input: the full error shows the line it comes from. "
-                    "Fix that line and run the check again.")
+_SEE_THE_LINE = "Call your code yourself on a small input: the full error shows the line it comes from."
 
 
 def exception_hint(exc: BaseException, *, changed: Optional[str] = None, generic: str = _GENERIC) -> str:
@@ -179,9 +178,7 @@ def exception_hint(exc: BaseException, *, changed: Optional[str] = None, generic
     line = where(exc).lstrip()
     if kind in _HINTS:
         return (line + " " if line else "") + _HINTS[kind]
-    if generic == _GENERIC:
-        return line + " " + _GENERIC if line else _GENERIC_NO_LINE
-    return (line + " " if line else "") + generic
+    return f"{line} {generic}" if line else f"{_SEE_THE_LINE} {generic}"
 
 
 def raised_problem(exc: BaseException, who: str, *, fn=None, context: str = "", generic: str = _GENERIC,

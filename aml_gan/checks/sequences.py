@@ -42,7 +42,7 @@ TRAIN_EMA = 0.99
 
 Factory = Union[nn.Module, Callable[..., nn.Module]]
 
-_GENERIC = "The error message says which line of your code failed: fix it and run the check again."
+_GENERIC = "Fix it and run the check again."  # errors.exception_hint shows the line first, or says how to see it
 
 
 def _build(factory: Factory, args: tuple, role: str, report: Report) -> Optional[nn.Module]:

@@ -224,3 +224,7 @@ def detector_accuracy(real, fake, seed=0):
                 "nn.functional.binary_cross_entropy_with_logits(model(xs[train]).squeeze(1), y[train]).backward()",
                 "nn.BCELoss()(model(xs[train]).squeeze(1), y[train]).backward()") + _BALANCED)),
 ]
+
+# Through real nbgrader: the grader without scikit-learn (the answer cell fails there), and a
+# message that used to send the student after a percentage.
+THROUGH_NBGRADER = ["scikit_learn_detector", "adds_the_two_accuracies"]

@@ -404,3 +404,8 @@ from torch.autograd import grad
     return history
 ''')),
 ]
+
+# Through real nbgrader: a simultaneous update by autograd.grad (full marks), the notebook's
+# broken_step with its one line put back, a shared record list, a last batch of one sample.
+THROUGH_NBGRADER = ["step_simultaneous_two_autograd_grads", "step_broken_step_with_its_line_put_back",
+                    "dict_fromkeys_shares_one_list", "keeps_a_last_batch_of_one"]

@@ -125,6 +125,14 @@ SUBMISSIONS_BY_ASSIGNMENT = {
         mistake("shortcut_patch_checks_module", ("ignored_arguments",),
                 fails=("test_train_step", "test_train_step_other_networks"),
                 train_step=_WRONG_STEP + _PATCH_MODULE.format(check="check_train_step")),
+        mistake("shortcut_step_through_the_package_fit", ("used_reference",),
+                fails=("test_train_step", "test_train_step_other_networks"),
+                train_step="from aml_gan.training import fit\n\n\n"
+                           "def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):\n"
+                           "    # fit's default step is the course's: package code calls it, a student's step called fit\n"
+                           "    history = fit(gen, disc, gen_optim, disc_optim, [real_batch], latent_dim=latent_dim, epochs=1,\n"
+                           "                  progress=False)\n"
+                           "    return history.gen_loss[-1], history.disc_loss[-1]\n"),
         mistake("shortcut_closure_wrapped", ("NameError",),
                 fails=("test_train_step", "test_train_step_other_networks"),
                 train_step=_FROM_CLOSURE.format(module="aml_gan.training", name="train_step")
@@ -176,3 +184,7 @@ SUBMISSIONS_BY_ASSIGNMENT = {
                 gradient_penalty="gradient_penalty = lambda critic, real, fake: ref.gradient_penalty(critic, real, fake)\n"),
     ],
 }
+
+# Through real nbgrader (each submission in its own kernel, as a class is graded): code exec'd
+# under a package module's name, and the two writes into the grading code's namespace and class.
+THROUGH_NBGRADER = ["shortcut_exec_as_package_module", "shortcut_vars_replaces_check", "shortcut_type_setattr_on_report"]
