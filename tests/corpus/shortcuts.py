@@ -186,5 +186,5 @@ SUBMISSIONS_BY_ASSIGNMENT = {
 }
 
 # Through real nbgrader (each submission in its own kernel, as a class is graded): code exec'd
-# under a package module's name, and the two writes into the grading code's namespace and class.
-THROUGH_NBGRADER = ["shortcut_exec_as_package_module", "shortcut_vars_replaces_check", "shortcut_type_setattr_on_report"]
+# under a package module's name, and a write into a check module's namespace.
+THROUGH_NBGRADER = ["shortcut_exec_as_package_module", "shortcut_vars_replaces_check"]
