@@ -60,10 +60,8 @@ def _draw_densities(ax, shift: float, spread: float, n: int, seed: int, accuracy
             color=FAKE_COLOUR, label=f"fake  N({shift:g}, {spread:g}²)")
     ax.set_yticks([])
     best = gaussian_best_accuracy(shift, spread)
-    title = f"shift {shift:g}: best possible {best:.2f} on average"
-    if accuracy is not None:
-        title += f", detector {accuracy:.2f}"
-    ax.set_title(title, fontsize=9)
+    title = f"shift {shift:g}" + (f": detector {accuracy:.2f}" if accuracy is not None else "")
+    ax.set_title(f"{title}\nbest possible {best:.2f} on average", fontsize=9)
 
 
 def plot_accuracy_vs_shift(
