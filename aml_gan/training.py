@@ -422,6 +422,19 @@ def _lookahead(iterable: Iterable) -> Iterable[Tuple[Any, bool]]:
 
 
 @reference("training_loop")
+def shuffled_batches(samples: torch.Tensor, batch_size: int) -> Iterable:
+    """Every sample once per pass, in a new random order each pass, in batches of ``batch_size``;
+    a last batch of one sample is dropped (batch normalisation cannot normalise one sample).
+    The course's answer to that part of ``train_gan``: refused while a student's loop is checked."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive whole number, got {batch_size!r}.")
+    one_left = batch_size > 1 and len(samples) % batch_size == 1
+    return DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True, drop_last=one_left)
+
+
+@reference("training_loop")
 def fit(
     gen: nn.Module,
     disc: nn.Module,
@@ -561,6 +574,7 @@ def _as_float(value: Any, which: str) -> float:
 
 
 __all__ = [
+    "shuffled_batches",
     "update_discriminator",
     "update_generator",
     "train_step",

@@ -27,27 +27,63 @@ def noise(gen, n, nz, device, uniform=False):
 
 
 def nlog(p):
-    return -torch.log(p)
+    """-log p, guarded: a step must keep its logs finite when the discriminator is sure."""
+    return -torch.log(p.clamp(min=1e-7))
 
 
 # ============================================================================ correct steps
 
 
 def ok_source_g_first(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
-    """The unit's own loop: G first, plain logs, D's grads zeroed after G's backward."""
+    """The unit's own loop, as the exercise asks for it: G first, D's grads zeroed after G's backward,
+    normal noise and guarded logs."""
+    b = real_batch.shape[0]
+    disc_score = disc(gen(noise(gen, b, latent_dim, real_batch.device)))
+    generator_loss = nlog(disc_score).mean()
+    generator_loss.backward()
+    disc_optim.zero_grad()
+    gen_optim.step()
+    gen_optim.zero_grad()
+    disc_score_false = disc(gen(noise(gen, b, latent_dim, real_batch.device)).detach())
+    disc_score_true = disc(real_batch)
+    discriminator_loss = (nlog(disc_score_true) + nlog(1 - disc_score_false)).mean()
+    discriminator_loss.backward()
+    disc_optim.step()
+    disc_optim.zero_grad()
+    return generator_loss.item(), discriminator_loss.item()
+
+
+def bug_source_as_printed(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """The unit's pseudo-code line by line (notebook 03's broken_step with its one line put back):
+    uniform noise (torch.rand) and logs with no guard."""
     b = real_batch.shape[0]
     disc_score = disc(gen(noise(gen, b, latent_dim, real_batch.device, uniform=True)))
-    generator_loss = nlog(disc_score).mean()
+    generator_loss = -torch.log(disc_score).mean()
     generator_loss.backward()
     disc_optim.zero_grad()
     gen_optim.step()
     gen_optim.zero_grad()
     disc_score_false = disc(gen(noise(gen, b, latent_dim, real_batch.device, uniform=True)).detach())
     disc_score_true = disc(real_batch)
-    discriminator_loss = (nlog(disc_score_true) - torch.log(1 - disc_score_false)).mean()
+    discriminator_loss = (-torch.log(disc_score_true) - torch.log(1 - disc_score_false)).mean()
     discriminator_loss.backward()
     disc_optim.step()
     disc_optim.zero_grad()
+    return generator_loss.item(), discriminator_loss.item()
+
+
+def bug_unguarded_logs(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    """Normal noise, but logs with no guard: inf once the discriminator is sure."""
+    b = real_batch.shape[0]
+    generator_loss = -torch.log(disc(gen(noise(gen, b, latent_dim, real_batch.device)))).mean()
+    gen_optim.zero_grad()
+    generator_loss.backward()
+    gen_optim.step()
+    disc_optim.zero_grad()
+    fake = gen(noise(gen, b, latent_dim, real_batch.device)).detach()
+    discriminator_loss = (-torch.log(disc(real_batch)) - torch.log(1 - disc(fake))).mean()
+    discriminator_loss.backward()
+    disc_optim.step()
     return generator_loss.item(), discriminator_loss.item()
 
 
@@ -795,6 +831,9 @@ def bug_generator_target_half(gen, disc, gen_optim, disc_optim, real_batch, late
 
 
 BUGGY = [
+    (bug_source_as_printed, "noise_not_standard_normal"),
+    (bug_source_as_printed, "not_finite_at_saturation"),
+    (bug_unguarded_logs, "not_finite_at_saturation"),
     (bug_adversarial_term_detached, "no_adversarial_gradient"),
     (bug_d_steps_one_zero_grad, "stale_gradients"),
     (bug_g_steps_one_zero_grad, "stale_gradients"),

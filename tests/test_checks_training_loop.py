@@ -22,7 +22,7 @@ from aml_gan.config import seed_everything
 from aml_gan.training import fit
 from corpus import nb03_training_loop as corpus
 
-HIDDEN = dict(runs=((50, 10, 1), (23, 4, 2)), latent_dim=5, seed=3)  # as in the notebook's hidden test
+HIDDEN = dict(runs=((50, 10, 1), (23, 4, 2), (25, 4, 2)), latent_dim=5, seed=3)  # as in the notebook's hidden test
 
 
 def _notebook_train_step(*args, **kwargs):  # the student's own step, called by name instead of step_fn
@@ -60,7 +60,7 @@ def test_catalog_loops_are_judged_right(sub):
                 assert all(m in text for m in sub.mentions), str(report)
 
 
-def _loop(batches=lambda loader: loader, shuffle=True, drop_last=False, tweak=lambda b: b, args=None):
+def _loop(batches=lambda loader: loader, shuffle=True, drop_last=True, tweak=lambda b: b, args=None):
     def train_gan(gen, disc, gen_optim, disc_optim, samples, latent_dim, epochs, batch_size, step_fn):
         loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=shuffle, drop_last=drop_last)
         history = {"gen_loss": [], "disc_loss": []}
@@ -80,9 +80,16 @@ def test_unshuffled_loader_passes_with_a_warning():
     assert report.passed and "not_shuffled" in [w.code for w in report.warnings], str(report)
 
 
-def test_drop_last_is_accepted_either_way():
+def test_drop_last_is_accepted_either_way_but_a_batch_of_one_is_not():
     assert check_training_loop(_loop(drop_last=True)).passed
-    assert check_training_loop(_loop(drop_last=False), **HIDDEN).passed
+    assert check_training_loop(_loop(drop_last=True), **HIDDEN).passed
+    keep = _loop(drop_last=False)
+    assert check_training_loop(keep, runs=((48, 16, 2), (30, 8, 3))).passed  # last batches of 6: kept is fine
+    for settings in ({}, HIDDEN):
+        assert check_training_loop(keep, **settings).codes == ["batch_of_one"]
+    skip_one = _loop(drop_last=False, batches=lambda loader: (b for b in loader if len(b[0]) > 1))
+    for settings in ({}, HIDDEN):
+        assert check_training_loop(skip_one, **settings).passed
 
 
 @pytest.mark.parametrize("loop,code", [

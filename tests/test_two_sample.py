@@ -356,6 +356,37 @@ def test_basics_refuse_the_package_metric():
     assert check_two_sample_basics(two_sample_accuracy).codes == ["used_reference"]
 
 
+def test_a_library_the_grader_lacks_is_named_where_it_is_installed(tmp_path, monkeypatch):
+    """scikit-learn is not on the grader: a detector that runs it is told so by the visible check,
+    where scikit-learn is installed (a stand-in package here), and where its import fails."""
+    package = tmp_path / "sklearn"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "def nearest_mean(x, y, x_test):\n"
+        "    m1, m0 = x[y == 1].mean(0), x[y == 0].mean(0)\n"
+        "    return (((x_test - m1) ** 2).sum(1) < ((x_test - m0) ** 2).sum(1)).float()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(__import__("sys").modules, "sklearn", raising=False)
+    import sklearn  # the stand-in
+
+    def detector(real, fake, seed=0):
+        real, fake = real.reshape(len(real), -1), fake.reshape(len(fake), -1)
+        x, y = torch.cat([real, fake]), torch.cat([torch.ones(len(real)), torch.zeros(len(fake))])
+        order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+        train, test = order[: len(x) // 2], order[len(x) // 2:]
+        hits = (sklearn.nearest_mean(x[train], y[train], x[test]) == y[test]).float()
+        return 0.5 * (hits[y[test] == 1].mean() + hits[y[test] == 0].mean()).item()
+
+    for check in (check_two_sample_basics, check_two_sample_test):
+        report = check(detector)
+        assert report.codes == ["library_not_on_grader"] and "scikit-learn" in str(report), str(report)
+
+    def imports_it(real, fake, seed=0):
+        from sklearn.linear_model import LogisticRegression  # noqa: F401  (not in the stand-in: no module)
+
+    assert check_two_sample_basics(imports_it).codes == ["library_not_on_grader"]
+
+
 def test_matched_not_half_is_reported():
     """A detector that is fine in many dimensions but biased on 1-D data (synthetic: no natural bug
     produces this without also tripping the training-data case, which takes precedence)."""

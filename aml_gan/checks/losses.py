@@ -41,18 +41,30 @@ _C_REAL = [0.1, 0.5, 1.2, 2.0, 0.8, 3.0]
 _C_FAKE = [0.2, 0.7, 1.5, 2.6, 0.05, 0.9]
 
 
-def _scores(fixed, seed: Optional[int], batch: int, high: float):
-    """The fixed probe values, or ``batch`` seeded random ones in (0.02 * high, 0.98 * high)."""
+#: the largest guard a loss may add, clamp or mix in (``torch.log(p + 1e-3)``, ``p.clamp(min=1e-3)``,
+#: ``torch.log1p(-p + 1e-3)``): every reasonable epsilon is smaller, so any of them passes
+GUARD = 1e-3
+#: random probability scores stay this far from 0 and 1, as the fixed ones do, so that a guard
+#: moves a term by at most GUARD / _EDGE (2 %): the tolerances below are set from that
+_EDGE = 0.05
+#: relative tolerance on the loss's value and on the ratio of its two terms' scales (a mean for
+#: one term and a sum for the other differs by the batch size, at least 2)
+_GUARDED_TOL = 3e-2
+
+
+def _scores(fixed, seed: Optional[int], batch: int, high: float, edge: float = 0.02):
+    """The fixed probe values, or ``batch`` seeded random ones in (edge * high, (1 - edge) * high)."""
     if seed is None:
         return fixed
     gen = torch.Generator().manual_seed(seed)
-    return (torch.rand(batch, generator=gen) * 0.96 + 0.02).mul(high).tolist()
+    return (torch.rand(batch, generator=gen) * (1 - 2 * edge) + edge).mul(high).tolist()
 
 
 def _inputs(seed: Optional[int], batch: int, *fixed_and_high):
     if not isinstance(batch, int) or isinstance(batch, bool) or batch < 2:
         raise ValueError(f"batch must be a whole number of at least 2, got {batch!r}.")
-    return [_probe(_scores(f, None if seed is None else seed + i, batch, h)) for i, (f, h) in enumerate(fixed_and_high)]
+    return [_probe(_scores(f, None if seed is None else seed + i, batch, h, _EDGE if h == 1.0 else 0.02))
+            for i, (f, h) in enumerate(fixed_and_high)]
 
 
 def _probe(values) -> torch.Tensor:
@@ -127,25 +139,35 @@ def _finite_at(report: Report, fn: Callable, args, name: str, fix: str) -> None:
     inputs = [_probe(a) for a in args]
 
     def value_and_grads():
+        """"ok", "value" (the loss is inf or NaN) or "gradient" (finite, but its gradient is not)."""
         out = fn(*inputs)
         loss = out.sum() if isinstance(out, torch.Tensor) else None
         if loss is None:
-            return True
-        ok = bool(torch.isfinite(loss.detach()))
-        if ok and loss.requires_grad:
-            ok = all(bool(torch.isfinite(g).all()) for g in _grads(loss, inputs))
-        return ok
+            return "ok"
+        if not bool(torch.isfinite(loss.detach())):
+            return "value"
+        if loss.requires_grad and not all(bool(torch.isfinite(g).all()) for g in _grads(loss, inputs)):
+            return "gradient"
+        return "ok"
 
     result = call_student(value_and_grads)
     if not result.ok:
         report.problem(*raised_problem(
             result.error, f"Your {name}", context=f" on a batch of {len(args[0])} scores that are exactly 0 or 1",
             hint=_loss_hint(result.error)))
-    elif not result.value:
+    elif result.value == "value":
         report.problem(
             "not_finite_at_saturation",
             f"Your {name} gives inf or NaN when the discriminator outputs exactly 0 or 1 "
             f"(log(0) = -inf). {fix}",
+        )
+    elif result.value == "gradient":
+        report.problem(
+            "not_finite_at_saturation",
+            f"Your {name} is finite when the discriminator outputs exactly 0 or 1, but its gradient there is "
+            "NaN: a clamp (or `torch.nan_to_num`) after the log keeps the value finite, not the gradient "
+            "(the log's slope 1/0 = inf times the clamp's slope 0 is NaN), and one NaN gradient ruins every "
+            f"weight. Guard the score before the log instead: {fix}",
         )
 
 
@@ -186,14 +208,14 @@ def _discriminator_loss_report(fn: Callable, *, seed: Optional[int] = None, batc
     msg = _d_loss_diagnosis(fr, ff)
     if msg is None:
         kr, kf = fr.scale("T1"), ff.scale("T0")
-        if abs(kr - kf) > 1e-3 * max(abs(kr), abs(kf)):
+        if abs(kr - kf) > _GUARDED_TOL * max(abs(kr), abs(kf)):
             msg = (
                 "Your discriminator_loss weighs the real and the fake term differently (for example a mean for "
                 "one and a sum for the other). Average both over the batch the same way."
             )
         else:
             expected = (-torch.log(d_real.detach()) - torch.log(1 - d_fake.detach())).sum() * kr
-            if not math.isclose(float(loss.detach()), float(expected), rel_tol=1e-3, abs_tol=1e-5):
+            if not math.isclose(float(loss.detach()), float(expected), rel_tol=_GUARDED_TOL, abs_tol=1e-5):
                 msg = (
                     f"Your discriminator_loss has the right slope but the wrong value ({float(loss.detach()):.4f} where the "
                     f"formula gives {float(expected):.4f}): is a constant added or a term scaled? Return exactly "
@@ -254,7 +276,7 @@ def _generator_loss_report(fn: Callable, *, seed: Optional[int] = None, batch: i
     if fit is not None and fit.fits("T1"):
         k = fit.scale("T1")
         expected = (-torch.log(d_fake.detach())).sum() * k
-        if not math.isclose(float(loss.detach()), float(expected), rel_tol=1e-3, abs_tol=1e-5):
+        if not math.isclose(float(loss.detach()), float(expected), rel_tol=_GUARDED_TOL, abs_tol=1e-5):
             report.problem(
                 "wrong_generator_loss",
                 f"Your generator_loss has the right slope but the wrong value ({float(loss.detach()):.4f} where the formula "

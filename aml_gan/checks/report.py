@@ -121,17 +121,25 @@ class Report(metaclass=ReadOnlyClass):
         if code not in [w.code for w in self.warnings]:
             self.warnings.append(Problem(code, message))
 
-    def raise_for_problems(self) -> None:
-        """Raise ``AssertionError`` listing every problem.
+    def _raise_for_problems(fail, record):  # noqa: N805 - runs once, in the class body
+        def raise_for_problems(self) -> None:
+            """Raise ``AssertionError`` listing every problem.
 
-        Returns None on purpose: in an nbgrader test cell a returned value would be
-        displayed and read as a partial score.
-        """
-        __tracebackhide__ = True  # IPython and pytest: show the message, not this method's source
-        if self.problems:
-            if not self.__dict__.get("_recorded"):  # a hidden test: record the codes before raising
-                _display_record(self)
-            _fail(self._text())
+            Returns None on purpose: in an nbgrader test cell a returned value would be
+            displayed and read as a partial score.
+            """
+            __tracebackhide__ = True  # IPython and pytest: show the message, not this method's source
+            if self.problems:
+                if not self.__dict__.get("_recorded"):  # a hidden test: record the codes before raising
+                    record(self)
+                fail(self._text())
+
+        return raise_for_problems
+
+    # ``_fail`` and the record are bound now, when the class is built: a later write into this
+    # module's namespace does not change what raises.
+    raise_for_problems = _raise_for_problems(_fail, _display_record)
+    del _raise_for_problems
 
     def record(self) -> Dict[str, Any]:
         """What the class report reads: the check, whether it passed, the codes and messages."""

@@ -9,7 +9,8 @@ It wraps ``samples`` (N, ...) in a one-argument ``TensorDataset``, draws shuffle
 of ``batch_size`` from a ``DataLoader``, and for ``epochs`` passes over the data calls
 ``step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)`` once per batch,
 recording the two floats each call returns. The last, smaller batch may be kept or
-dropped (``drop_last``).
+dropped (``drop_last``), except a batch of one sample, which the step must never get
+(batch normalisation cannot normalise one sample): the student decides how to avoid it.
 
 ``check_training_loop`` never reads the source. It hands the loop tiny networks and a
 *spy* step that records what it was given and returns known numbers; every sample row
@@ -27,6 +28,8 @@ Problem codes (besides ``raised``, ``used_reference``):
 ``batch_not_unpacked``          the step got the DataLoader's list ``[tensor]``, not the tensor
 ``batch_not_from_samples``      the step got rows that are not rows of ``samples``
 ``wrong_batch_size``            a batch held more rows than ``batch_size``, or too few
+``batch_of_one``                the step got a batch of one sample (the remainder of an epoch:
+                                batch normalisation fails on it; drop or skip it)
 ``one_step_per_epoch``          the step ran once per epoch (after the batch loop)
 ``wrong_number_of_epochs``      as many steps as a different number of epochs
 ``same_batch_every_step``       every call got the same batch
@@ -35,6 +38,7 @@ Problem codes (besides ``raised``, ``used_reference``):
 ``latent_dim_wrong``            the step got another ``latent_dim`` than the loop's
 ``mutates_inputs``             the loop changed ``samples`` in place
 ``returns_wrong_type``          the record is not ``{"gen_loss": [...], "disc_loss": [...]}``
+``history_shared_list``         both keys hold one list (``dict.fromkeys(keys, [])``)
 ``history_wrong_length``        not one entry per step
 ``history_swapped``             generator and discriminator losses swapped
 ``history_wrong_values``        the entries are not the step's returned losses, in order
@@ -61,7 +65,7 @@ from .student import call_student, grading_check
 __all__ = ["check_training_loop"]
 
 #: (number of samples, batch_size, epochs) of the two runs the visible check makes
-DEFAULT_RUNS = ((48, 16, 2), (30, 8, 3))
+DEFAULT_RUNS = ((48, 16, 2), (30, 8, 3), (33, 8, 2))  # batches that divide, a last batch of 6, a last batch of 1
 _DATA_DIM = 2
 
 
@@ -148,7 +152,7 @@ def check_training_loop(
     """Run a student's ``train_gan`` with a spy step and report what its loop does wrong.
 
     ``runs``: (number of samples, batch_size, epochs) for each run (default: one run whose
-    batches divide the samples and one with a smaller last batch). ``latent_dim`` and
+    batches divide the samples, one with a smaller last batch, one whose last batch holds one sample). ``latent_dim`` and
     ``seed`` (the shuffling) vary too; hidden tests use other values. Deterministic; every
     random generator is restored afterwards. Returns a :class:`Report`.
     """
@@ -296,6 +300,15 @@ def _batches_ok(report, calls, n, batch_size, epochs, setting) -> bool:
             "the last batch of an epoch may be smaller.",
         )
         return False
+    if batch_size > 1 and 1 in sizes:
+        report.problem(
+            "batch_of_one",
+            f"Your loop handed `step_fn` a batch of ONE sample ({setting}: the last batch of each epoch holds "
+            f"{rest}). Batch normalisation cannot normalise a single sample (PyTorch raises \"Expected more than "
+            "1 value per channel when training\"), so a step on networks that use it fails there. Decide what "
+            "to do with that last batch: drop it (`drop_last=True`), or skip a batch of one row.",
+        )
+        return False
     if len(calls) > 1 and all(c.ids == calls[0].ids for c in calls):
         report.problem(
             "same_batch_every_step",
@@ -362,6 +375,13 @@ def _number(v: Any) -> Optional[float]:
     return None
 
 
+_SHARED_LIST = (
+    'Both keys of your record hold ONE list (as `dict.fromkeys(keys, [])`, `[[]] * 2` or `g = d = []` '
+    "make): every append lands under both keys, so each holds both players' losses. Give each key its "
+    'own list: `{"gen_loss": [], "disc_loss": []}` (or `{k: [] for k in keys}`).'
+)
+
+
 def _history_ok(report: Report, history: Any, steps: int, setting: str) -> None:
     shape_hint = ('Return a dict with one list per player, one float per step: '
                   '`{"gen_loss": gen_losses, "disc_loss": disc_losses}`.')
@@ -369,6 +389,9 @@ def _history_ok(report: Report, history: Any, steps: int, setting: str) -> None:
         what = "None (no `return`?)" if history is None else (
             f"a dict with keys {sorted(map(str, history))}" if isinstance(history, dict) else f"a {type(history).__name__}")
         report.problem("returns_wrong_type", f"Your loop returned {what}. {shape_hint}")
+        return
+    if history["gen_loss"] is history["disc_loss"]:
+        report.problem("history_shared_list", _SHARED_LIST)
         return
     lists = {}
     for key in ("gen_loss", "disc_loss"):
@@ -382,6 +405,9 @@ def _history_ok(report: Report, history: Any, steps: int, setting: str) -> None:
             return
         lists[key] = numbers_
     g, d = lists["gen_loss"], lists["disc_loss"]
+    if len(g) == len(d) == 2 * steps and g == d:  # one list under both keys, copied at the end
+        report.problem("history_shared_list", _SHARED_LIST)
+        return
     if len(g) != steps or len(d) != steps:
         report.problem(
             "history_wrong_length",

@@ -32,9 +32,12 @@ code                          the behaviour that failed
                               did not give 0.5 +/- 0.1 (plain accuracy rewards always
                               answering "real": 0.77 here)
 ``inverted_labels``           clearly separated samples gave an accuracy below 0.25
-``shifted_not_detected``      clearly separated samples (best possible 0.93) gave 0.25-0.75
+``shifted_not_detected``      clearly separated samples (best possible 0.93 on average) gave 0.25-0.75
 ``bad_1d_input``              (n,) inputs raised or gave a different answer from (n, d)
 ``accuracy_on_training_data``  small matched samples in 512 dimensions averaged > 0.65
+``library_not_on_grader``     scikit-learn's code ran (or its import failed): the grader
+                              does not have it, so the visible check says so where the
+                              student works, and the exercise text says "torch only"
 ============================  ======================================================
 
 How the training-data bug is caught: with 150 points per side in 512
@@ -56,7 +59,9 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import os
 import random
+import sys
 import warnings
 from typing import Callable, Iterator, List, Optional
 
@@ -125,6 +130,41 @@ def _to_number(value) -> Optional[float]:
     return None
 
 
+#: libraries a student may have where they work but the grader does not: import name -> how to say it
+_NOT_ON_THE_GRADER = {"sklearn": "scikit-learn (`sklearn`)"}
+
+
+@contextlib.contextmanager
+def _library_watch(names) -> Iterator[List[str]]:
+    """Yields a list that names the first of ``names`` (top-level packages) whose Python code ran inside."""
+    ran: List[str] = []
+    previous = sys.gettrace()
+    parts = {name: f"{os.sep}{name}{os.sep}" for name in names}
+
+    def tracer(frame, event, arg):
+        if event == "call" and not ran:
+            path = frame.f_code.co_filename
+            for name, part in parts.items():
+                if part in path:
+                    ran.append(name)
+        return previous(frame, event, arg) if previous is not None else None
+
+    sys.settrace(tracer)
+    try:
+        yield ran
+    finally:
+        sys.settrace(previous)
+
+
+def _missing_module(exc: Optional[BaseException], names) -> Optional[str]:
+    """The one of ``names`` an ``import`` failed to find, if that is what ``exc`` is."""
+    if isinstance(exc, ModuleNotFoundError):
+        top = (exc.name or "").split(".")[0]
+        if top in names:
+            return top
+    return None
+
+
 class _Session:
     """Calls the student's function on seeded Gaussians and turns what goes wrong into problems."""
 
@@ -144,8 +184,18 @@ class _Session:
         """The student's number for one pair of samples; records problems, raises _Stop on fatal ones."""
         report, name = self.report, self.name
         saved = (real.clone(), fake.clone())
-        with _seeded(self.seed + len(self.calls)):
+        with _seeded(self.seed + len(self.calls)), _library_watch(_NOT_ON_THE_GRADER) as ran:
             result = call_student(self.fn, real, fake, **kwargs)
+        missing = (ran[0] if ran else None) or _missing_module(result.error, _NOT_ON_THE_GRADER)
+        if missing:
+            report.problem(
+                "library_not_on_grader",
+                f"{name} uses {_NOT_ON_THE_GRADER[missing]}, which the grader does not have, so there this cell "
+                "fails and scores 0 (it may well be installed where you work, on Colab for example). Write the "
+                "detector with torch alone, as the exercise asks: a small `nn.Linear` or `nn.Sequential` "
+                "classifier trained with `BCEWithLogitsLoss` is enough.",
+            )
+            raise _Stop from None
         if not result.ok:
             err = result.error
             shape = f"real {tuple(real.shape)}, fake {tuple(fake.shape)}"
@@ -164,9 +214,7 @@ class _Session:
                     "`real = real.reshape(len(real), -1)`.",
                 )
                 return float("nan")
-            report.problem(*raised_problem(
-                err, name, fn=self.fn, context=f" when called on {what} ({shape})",
-                hint="Run it yourself on `torch.randn(1000, 1)` twice and read the error message."))
+            report.problem(*raised_problem(err, name, fn=self.fn, context=f" when called on {what} ({shape})"))
             raise _Stop from None
         value = result.value
         if not (torch.equal(real, saved[0]) and torch.equal(fake, saved[1])):
@@ -188,7 +236,10 @@ class _Session:
             hint = ""
             if math.isnan(number):
                 hint = " NaN usually means an empty test set (0 / 0) or a loss that blew up."
-            elif number > 1.0 and number <= 100.0:
+            elif number > 1.0 and number <= 2.0:
+                hint = (" It looks like the sum of two accuracies (on the real rows and on the fake rows): "
+                        "their mean is the balanced accuracy, so divide the sum by 2: `(acc_real + acc_fake) / 2`.")
+            elif number > 2.0 and number <= 100.0:
                 hint = (" It looks like a percentage (divide by 100) or a count of correct answers "
                         "(divide by the number of test rows).")
             elif number > 100.0:
@@ -216,10 +267,8 @@ class _Session:
         elif value < SHIFTED_PASS:
             self.report.problem(
                 "shifted_not_detected",
-                f"On {what} (the best possible detector scores 0.93), {self.name} returned only {value:.3f}. "
-                "The classifier is not learning: check that it is trained for enough steps with "
-                "`optimizer.step()`, that each row keeps its own label when you shuffle, and that the "
-                "inputs are scaled (e.g. standardised) before training.",
+                f"On {what} (the best possible detector scores 0.93 on average), {self.name} returned only "
+                f"{value:.3f}. " + _near_half_causes(value),
             )
 
     def judge_flat(self, column: float, flat: float, shape: str) -> None:
@@ -230,6 +279,29 @@ class _Session:
                 "same kind of samples of shape (n,). Treat (n,) as n samples of one feature: "
                 "`x = x.reshape(len(x), -1)`.",
             )
+
+
+_ONE_CLASS = (
+    "Exactly 0.5: it predicts one class for every held-out row. With one output column `argmax` is "
+    "always 0: threshold the output instead, `logits > 0`."
+)
+_NOT_ROW_BY_ROW = (
+    "Near 0.5 often means `==` compared predictions of shape (k, 1) with labels of shape (k,): that "
+    "broadcasts to a (k, k) table; give both one shape (`pred.squeeze(1)`). "
+)
+_NOT_LEARNING = (
+    "Otherwise the classifier is not learning: train it enough steps with `optimizer.step()`, keep each "
+    "row's own label when you shuffle, and scale (standardise) the inputs."
+)
+
+
+def _near_half_causes(value: float) -> str:
+    """What a detector that cannot separate clearly different samples most likely does wrong."""
+    if value == 0.5:
+        return _ONE_CLASS + " " + _NOT_LEARNING
+    if abs(value - 0.5) < 0.05:
+        return _NOT_ROW_BY_ROW + _NOT_LEARNING
+    return _NOT_LEARNING.replace("Otherwise the", "The", 1)
 
 
 def _check_int(name: str, value, low: int) -> int:
@@ -249,7 +321,8 @@ def check_two_sample_basics(fn: Callable, *, seed: int = 0, n: int = N_SHIFTED, 
     above 0.75 (``shift`` = 3: the best possible detector scores 0.93; keep ``shift`` >= 3).
     ``seed``, ``n``, ``dim`` and ``shift`` vary the data (hidden tests use other values).
     Problem codes: ``not_implemented``, ``raised``, ``returns_wrong_type``, ``output_out_of_range``,
-    ``mutates_inputs``, ``inverted_labels``, ``shifted_not_detected``, ``bad_1d_input``.
+    ``mutates_inputs``, ``inverted_labels``, ``shifted_not_detected``, ``bad_1d_input``,
+    ``library_not_on_grader`` (scikit-learn ran: the grader does not have it).
     """
     _check_int("n", n, 20)
     _check_int("dim", dim, 1)
@@ -301,8 +374,8 @@ def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
         report.problem(
             "always_half",
             f"{name} returned 0.5 for every pair of samples, also for N(0, 1) against N(3, 1), which a "
-            "classifier tells apart 93% of the time. Train the classifier and compute its accuracy "
-            "on the held-out rows instead of returning a constant.",
+            "classifier tells apart 93% of the time. " + _ONE_CLASS + " Or, if it returns a constant: "
+            "train the classifier and compute its accuracy on the held-out rows.",
         )
         return report
     if len(set(calls)) == 1:

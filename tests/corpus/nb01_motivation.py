@@ -183,4 +183,47 @@ SUBMISSIONS = [
     from aml_gan.metrics import two_sample_accuracy
     return two_sample_accuracy(real, fake, seed=seed)
 ''')),
+    # ------------------------------------------------------------------ issue 21
+    # The grader has no scikit-learn: its answer cell fails there, so the tests meet no detector
+    # (NameError). Where scikit-learn is installed the visible check says "library_not_on_grader"
+    # (tests/test_two_sample.py runs that with a stand-in package).
+    mistake("scikit_learn_detector", mentions=("NameError",),
+            detector_accuracy="""\
+from sklearn.linear_model import LogisticRegression
+
+
+def detector_accuracy(real, fake, seed=0):
+    import numpy as np
+    r = real.reshape(len(real), -1).numpy()
+    f = fake.reshape(len(fake), -1).numpy()
+    x = np.concatenate([r, f])
+    y = np.concatenate([np.ones(len(r)), np.zeros(len(f))])
+    order = np.random.default_rng(seed).permutation(len(x))
+    train, test = order[: len(x) // 2], order[len(x) // 2:]
+    model = LogisticRegression().fit(x[train], y[train])
+    pred = model.predict(x[test])
+    hits = pred == y[test]
+    return float(0.5 * (hits[y[test] == 1].mean() + hits[y[test] == 0].mean()))
+"""),
+    mistake("adds_the_two_accuracies", mentions=("/ 2",),
+            detector_accuracy=_detector(_PREP + _TRAIN + '''\
+    hits = (pred == y[test]).float()
+    return (hits[y[test] == 1].mean() + hits[y[test] == 0].mean()).item()   # forgot the / 2
+''')),
+    mistake("compares_a_column_with_a_row", mentions=("broadcast",),
+            detector_accuracy=_detector(_PREP + _TRAIN.replace("pred = (model(xs[test]).squeeze(1) > 0).float()",
+                                                              "pred = (model(xs[test]) > 0).float()   # (k, 1)") + '''\
+    hits = (pred == y[test]).float()                             # (k, 1) == (k,) broadcasts to (k, k)
+    return 0.5 * (hits[y[test] == 1].mean() + hits[y[test] == 0].mean()).item()
+''')),
+    mistake("argmax_over_one_column", mentions=("argmax",),
+            detector_accuracy=_detector(_PREP + _TRAIN.replace("pred = (model(xs[test]).squeeze(1) > 0).float()",
+                                                              "pred = model(xs[test]).argmax(dim=1).float()") + _BALANCED)),
+    mistake("bce_loss_on_raw_scores", mentions=("BCEWithLogitsLoss",),
+            detector_accuracy=_detector(_PREP + _TRAIN.replace(
+                "nn.functional.binary_cross_entropy_with_logits(model(xs[train]).squeeze(1), y[train]).backward()",
+                "nn.BCELoss()(model(xs[train]).squeeze(1), y[train]).backward()") + _BALANCED)),
 ]
+
+# Through real nbgrader: the grader without scikit-learn (the answer cell fails there).
+THROUGH_NBGRADER = ["scikit_learn_detector"]

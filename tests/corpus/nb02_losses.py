@@ -189,8 +189,42 @@ SUBMISSIONS = [
     fake_loss = F.binary_cross_entropy(d_fake, 1 - targets)
     return real_loss + fake_loss
 '''),
+    # ------------------------------------------------------------------ issue 21: every reasonable guard
+    correct("d_additive_epsilon_1e4_mean", discriminator_loss=_D + '''\
+    return -(torch.log(d_real + 1e-4) + torch.log(1 - d_fake + 1e-4)).mean()
+'''),
+    correct("d_additive_epsilon_1e3_each_term", discriminator_loss=_D + '''\
+    eps = 1e-3
+    return -torch.log(d_real + eps).mean() - torch.log(1 - d_fake + eps).mean()
+'''),
+    correct("d_log1p_with_clamps", discriminator_loss=_D + '''\
+    eps = 1e-6
+    return -(torch.log(torch.clamp(d_real, min=eps)) + torch.log1p(-torch.clamp(d_fake, max=1 - eps))).mean()
+'''),
+    correct("d_torch_clamp_both_sides_1e5", discriminator_loss=_D + '''\
+    real = torch.clamp(d_real, 1e-5, 1.0)
+    fake = torch.clamp(1 - d_fake, 1e-5, 1.0)
+    return torch.mean(-torch.log(real) - torch.log(fake))
+'''),
+    correct("g_additive_epsilon_1e4", generator_loss=_G + '''\
+    return -torch.log(d_fake + 1e-4).mean()
+'''),
+    mistake("d_bce_module_called_with_two_tensors", mentions=("nn.BCELoss()(",),
+            discriminator_loss=_D + '''\
+    return nn.BCELoss(d_real, torch.ones_like(d_real)) + nn.BCELoss(d_fake, torch.zeros_like(d_fake))
+'''),
+    mistake("d_torch_max_with_a_number", mentions=("clamp(min=",),
+            discriminator_loss=_D + '''\
+    eps = 1e-7
+    return -(torch.log(torch.max(d_real, eps)) + torch.log(torch.max(1 - d_fake, eps))).mean()
+'''),
+    mistake("d_clamp_after_the_log", mentions=("gradient",),
+            discriminator_loss=_D + '''\
+    return -(torch.log(d_real).clamp(min=-100) + torch.log(1 - d_fake).clamp(min=-100)).mean()
+'''),
 ]
 
 # The cases of the grading issue that only the real pipeline can show: a halved loss (another
 # course's convention) earns full marks; a loss written for one batch size fails where it is seen.
-THROUGH_NBGRADER = ["d_halved_bce_as_in_course_notebooks", "d_fixed_batch_size"]
+THROUGH_NBGRADER = ["d_halved_bce_as_in_course_notebooks", "d_fixed_batch_size",
+                    "d_additive_epsilon_1e4_mean", "d_clamp_after_the_log"]

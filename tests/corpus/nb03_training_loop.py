@@ -13,6 +13,7 @@ EXERCISES = {
     "train_gan": ("test_training_loop",),
 }
 
+_STEP = "def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):\n"
 _SIGNATURE = "def train_gan(gen, disc, gen_optim, disc_optim, samples, latent_dim, epochs, batch_size, step_fn):\n"
 
 
@@ -39,6 +40,8 @@ SUBMISSIONS = [
     history = {"gen_loss": [], "disc_loss": []}
     for epoch in range(1, epochs + 1):
         for i, (x,) in enumerate(loader):
+            if len(x) == 1:                                # batch norm cannot normalise one sample
+                continue
             losses = step_fn(gen, disc, gen_optim, disc_optim, x, latent_dim)
             history["gen_loss"].append(float(losses[0]))
             history["disc_loss"].append(float(losses[1]))
@@ -46,7 +49,7 @@ SUBMISSIONS = [
     return history
 ''')),
     correct("while_loops_and_manual_iterator", train_gan=_loop('''\
-    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True, drop_last=True)
     record = dict(gen_loss=[], disc_loss=[])
     epoch = 0
     while epoch < epochs:
@@ -69,6 +72,9 @@ SUBMISSIONS = [
     with tqdm(total=epochs * len(loader), desc="GAN") as bar:   # writes to stderr: the check keeps it
         for _ in range(epochs):
             for (real_batch,) in loader:
+                if real_batch.shape[0] < 2:                   # a last batch of one row: skip it
+                    bar.update(1)
+                    continue
                 g_loss, d_loss = step_fn(gen=gen, disc=disc, gen_optim=gen_optim, disc_optim=disc_optim,
                                          real_batch=real_batch, latent_dim=latent_dim)
                 history["gen_loss"].append(g_loss)
@@ -76,7 +82,30 @@ SUBMISSIONS = [
                 bar.update(1)
     return history
 ''')),
+    correct("randperm_slices_without_a_loader", train_gan=_loop('''\
+    gen_losses, disc_losses = [], []
+    for _ in range(epochs):
+        order = torch.randperm(len(samples), device=samples.device)
+        for start in range(0, len(samples), batch_size):
+            rows = order[start:start + batch_size]
+            if len(rows) < 2:                              # never a batch of one sample
+                break
+            g, d = step_fn(gen, disc, gen_optim, disc_optim, samples[rows], latent_dim)
+            gen_losses.append(g)
+            disc_losses.append(d)
+    return {"gen_loss": gen_losses, "disc_loss": disc_losses}
+''')),
     # ------------------------------------------------------------------ mistakes
+    mistake("keeps_a_last_batch_of_one", mentions=("batch_of_one", "drop_last=True"), train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for _ in range(epochs):
+        for (real_batch,) in loader:
+            g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+            history["gen_loss"].append(g_loss)
+            history["disc_loss"].append(d_loss)
+    return history
+''')),
     mistake("step_after_the_batch_loop", mentions=("one_step_per_epoch",),
             origin="https://github.com/DeepReinforcementLearning/DeepReinforcementLearningInAction/pull/13",
             train_gan=_loop('''\
@@ -238,4 +267,145 @@ SUBMISSIONS = [
             step_fn=step_fn, progress=False)
     return {"gen_loss": h.gen_loss, "disc_loss": h.disc_loss}
 ''')),
+    # ------------------------------------------------------------------ issue 21
+    correct("step_simultaneous_two_autograd_grads", train_step=_STEP + '''\
+    eps = 1e-7
+    fake = gen(torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device))
+    d_fake = disc(fake)
+    g_loss = -torch.log(d_fake.clamp(min=eps)).mean()
+    d_loss = (-torch.log(disc(real_batch).clamp(min=eps)) - torch.log((1 - d_fake).clamp(min=eps))).mean()
+    g_params, d_params = list(gen.parameters()), list(disc.parameters())
+    g_grads = torch.autograd.grad(g_loss, g_params, retain_graph=True)   # each network: its own loss only
+    d_grads = torch.autograd.grad(d_loss, d_params)
+    gen_optim.zero_grad()
+    disc_optim.zero_grad()
+    for p, g in zip(g_params, g_grads):
+        p.grad = g
+    for p, g in zip(d_params, d_grads):
+        p.grad = g
+    gen_optim.step()
+    disc_optim.step()
+    return g_loss.item(), d_loss.item()
+'''),
+    correct("step_simultaneous_grad_imported_in_the_cell", train_step='''\
+from torch.autograd import grad
+
+
+''' + _STEP + '''\
+    eps = 1e-7
+    fake = gen(torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device))
+    g_loss = -torch.log(disc(fake).clamp(min=eps)).mean()
+    d_loss = (-torch.log(disc(real_batch).clamp(min=eps))
+              - torch.log((1 - disc(fake.detach())).clamp(min=eps))).mean()
+    d_grads = grad(d_loss, list(disc.parameters()))
+    g_grads = grad(g_loss, list(gen.parameters()))
+    for p, g in zip(list(disc.parameters()) + list(gen.parameters()), d_grads + g_grads):
+        p.grad = g
+    disc_optim.step()
+    gen_optim.step()
+    return g_loss.item(), d_loss.item()
+'''),
+    correct("step_simultaneous_backward_inputs", train_step=_STEP + '''\
+    eps = 1e-7
+    gen_optim.zero_grad()
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device))
+    d_fake = disc(fake)
+    g_loss = -torch.log(d_fake.clamp(min=eps)).mean()
+    d_loss = (-torch.log(disc(real_batch).clamp(min=eps)) - torch.log((1 - d_fake).clamp(min=eps))).mean()
+    g_loss.backward(inputs=list(gen.parameters()), retain_graph=True)
+    d_loss.backward(inputs=list(disc.parameters()))
+    gen_optim.step()
+    disc_optim.step()
+    return g_loss.item(), d_loss.item()
+'''),
+    correct("step_simultaneous_retain_graph_and_detach", train_step=_STEP + '''\
+    eps = 1e-7
+    gen_optim.zero_grad()
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device))
+    g_loss = -torch.log(disc(fake).clamp(min=eps)).mean()
+    g_loss.backward(retain_graph=True)
+    disc_optim.zero_grad()                                   # the generator's loss must not train D
+    d_loss = (-torch.log(disc(real_batch).clamp(min=eps))
+              - torch.log((1 - disc(fake.detach())).clamp(min=eps))).mean()
+    d_loss.backward()
+    gen_optim.step()
+    disc_optim.step()
+    return g_loss.item(), d_loss.item()
+'''),
+    mistake("step_broken_step_with_its_line_put_back",  # the notebook's broken_step, fixed where its comment says
+            mentions=("noise_not_standard_normal",),
+            train_step=_STEP + '''\
+    batch = real_batch.shape[0]
+    disc_score = disc(gen(torch.rand(batch, latent_dim, device=real_batch.device)))
+    g_loss = -torch.log(disc_score).mean()
+    g_loss.backward()
+    disc_optim.zero_grad()
+    gen_optim.step()
+    gen_optim.zero_grad()
+    fake = gen(torch.rand(batch, latent_dim, device=real_batch.device)).detach()
+    d_loss = (-torch.log(disc(real_batch)) - torch.log(1 - disc(fake))).mean()
+    d_loss.backward()
+    disc_optim.step()
+    disc_optim.zero_grad()
+    return g_loss.item(), d_loss.item()
+'''),
+    mistake("step_unguarded_logs", mentions=("not_finite_at_saturation",),
+            train_step=_STEP + '''\
+    noise = torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device)
+    gen_optim.zero_grad()
+    g_loss = -torch.log(disc(gen(noise))).mean()
+    g_loss.backward()
+    gen_optim.step()
+    disc_optim.zero_grad()
+    fake = gen(torch.randn_like(noise)).detach()
+    d_loss = -(torch.log(disc(real_batch)) + torch.log(1 - disc(fake))).mean()
+    d_loss.backward()
+    disc_optim.step()
+    return g_loss.item(), d_loss.item()
+'''),
+    mistake("step_reshapes_to_two_features", mentions=("real_batch",),
+            fails=("test_train_step_other_networks",),
+            train_step=_STEP + '''\
+    real_batch = real_batch.view(-1, 2)                       # the notebook's data has two features
+    batch, eps = real_batch.shape[0], 1e-7
+    gen_optim.zero_grad()
+    g_loss = -torch.log(disc(gen(torch.randn(batch, latent_dim))).clamp(min=eps)).mean()
+    g_loss.backward()
+    gen_optim.step()
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(batch, latent_dim)).detach()
+    d_loss = (-torch.log(disc(real_batch).clamp(min=eps)) - torch.log((1 - disc(fake)).clamp(min=eps))).mean()
+    d_loss.backward()
+    disc_optim.step()
+    return g_loss.item(), d_loss.item()
+'''),
+    mistake("dict_fromkeys_shares_one_list", mentions=("dict.fromkeys",),
+            train_gan=_loop('''\
+    history = dict.fromkeys(["gen_loss", "disc_loss"], [])     # one list under both keys
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    for _ in range(epochs):
+        for (real_batch,) in loader:
+            g, d = step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+            history["gen_loss"].append(g)
+            history["disc_loss"].append(d)
+    return history
+''')),
+    mistake("plus_equals_a_float_onto_a_list", mentions=("append",),
+            train_gan=_loop('''\
+    history = {"gen_loss": [], "disc_loss": []}
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
+    for _ in range(epochs):
+        for (real_batch,) in loader:
+            g, d = step_fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+            history["gen_loss"] += g
+            history["disc_loss"] += d
+    return history
+''')),
 ]
+
+# Through real nbgrader: a simultaneous update by autograd.grad (full marks), the notebook's
+# broken_step with its one line put back, a shared record list, a last batch of one sample.
+THROUGH_NBGRADER = ["step_simultaneous_two_autograd_grads", "step_broken_step_with_its_line_put_back",
+                    "dict_fromkeys_shares_one_list", "keeps_a_last_batch_of_one"]

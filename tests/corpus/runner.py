@@ -188,13 +188,38 @@ class LiveNotebook:
         return cell
 
     def grade(self, sub: Submission, tests: Sequence[str]) -> Dict[str, CellGrade]:
-        """Hand in ``sub`` (its answer cells), grade ``tests``, then restore the solution's cells."""
+        """Hand in ``sub`` (its answer cells), grade ``tests``, then restore the solution's cells.
+
+        The names the solution's answer cells define are removed first: an answer cell that
+        raises before defining them leaves them undefined, as in a student's own kernel."""
+        for gid in sub.cells:
+            names = defined_names(self.sources[gid])
+            if names:
+                self.run(gid, f"for _name in {names!r}:\n    globals().pop(_name, None)\n")
         answers = {gid: self.run(gid, source) for gid, source in sub.cells.items()}
         try:
             return {t: grade_cell(self.run(t)) for t in tests}
         finally:
             for gid in answers:
                 self.run(gid)  # the solution's own source: back to a correct state
+
+
+def defined_names(source: str) -> List[str]:
+    """The top-level names a cell defines (functions, classes, assignments, imports)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    names: List[str] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return names
 
 
 def verdict(sub: Submission, grades: Dict[str, CellGrade]) -> List[str]:

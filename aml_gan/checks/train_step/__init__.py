@@ -19,8 +19,9 @@ discriminator with ``BCEWithLogitsLoss``, ``float(loss)`` or ``.item()`` returns
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Tuple, Union
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import torch
 from torch import nn
@@ -45,7 +46,7 @@ from .probes import (
     spread_scores,
     try_generate,
 )
-from .recording import DISC, GEN, Instruments, Recording, SpyOptimizer, patched_backward, sandbox
+from .recording import DISC, GEN, SPY_LR, Instruments, Recording, SpyOptimizer, patched_backward, sandbox
 
 __all__ = ["check_train_step"]
 
@@ -70,6 +71,7 @@ class Run:
     returns: List = field(default_factory=list)
     error: Optional[BaseException] = None
     disc_frozen_at_error: bool = False
+    latent_dim: int = 0
 
     @property
     def calls_done(self) -> int:
@@ -120,7 +122,11 @@ def check_train_step(
     ``stale_gradients``, ``generator_not_updated``, ``discriminator_not_updated``,
     ``no_adversarial_gradient``, ``unexpected_gradients``, ``params_changed_outside_optimizer``,
     ``sigmoid_applied_twice``, ``non_course_loss``, ``wrong_discriminator_loss``, ``real_batch_rescaled``,
-    ``wrong_generator_loss``, ``saturating_generator_loss``, ``not_finite``, ``outputs_swapped``.
+    ``wrong_generator_loss``, ``saturating_generator_loss``, ``not_finite``, ``outputs_swapped``; then,
+    once all of those pass, ``noise_not_standard_normal`` (the generator got noise that is never
+    negative, or never outside [-1, 1]: ``torch.rand``, not ``torch.randn``) and
+    ``not_finite_at_saturation`` (the step returns inf or NaN when every discriminator output is
+    exactly 1, or exactly 0: a log without a guard).
     Warnings (do not fail): ``missing_sigmoid``, ``label_smoothing``, ``disc_loss_not_detached``,
     ``extra_steps``, ``fake_batch_size``, ``returned_values_unexpected``.
 
@@ -161,15 +167,65 @@ def check_train_step(
         if found.scores_as_probabilities and gen is not None:
             low, high = score_range(run.rec.disc_outputs)
             again = _student_networks(gen, disc, latent_dim, nets.real, device, report, with_sigmoid=True)
-            found_again, _ = _check_once(fn, again, calls)
+            found_again, run_again = _check_once(fn, again, calls)
             if "sigmoid_applied_twice" not in found_again.problems:  # the step was written for probabilities
-                found = found_again
+                found, nets, run = found_again, again, run_again
                 found.warn("missing_sigmoid", raw_scores_text(low, high))
+        if not found.problems:
+            for code, message in _probes_after_a_clean_run(fn, nets, run).items():
+                found.problem(code, message)
     for code, message in found.problems.items():
         report.problem(code, message)
     for code, message in found.warnings.items():
         report.warn(code, message)
     return report
+
+
+#: at least this many noise values before their distribution is judged (all of them >= 0, or all
+#: within [-1, 1], then has probability below 1e-6 for standard normal noise)
+_NOISE_VALUES = 40
+
+
+def _probes_after_a_clean_run(fn: Callable, nets: Networks, run: Run) -> Dict[str, str]:
+    """What only shows once the step works: the noise's distribution, and logs at a sure discriminator."""
+    problems: Dict[str, str] = {}
+    values = torch.cat(run.rec.noise) if run.rec.noise else torch.zeros(0)
+    if values.numel() >= _NOISE_VALUES and ((values >= 0).all() or (values.abs() <= 1).all()):
+        problems["noise_not_standard_normal"] = say.noise_not_normal(float(values.min()), float(values.max()))
+    probabilities = nets.probabilities
+    if probabilities is None:
+        probabilities = outputs_probabilities(nets.spare_disc, run.rec.disc_outputs, nets.real)
+    if probabilities:
+        for level in (1.0, 0.0):
+            losses = _losses_at_a_sure_discriminator(fn, nets, level)
+            if losses is not None and not all(math.isfinite(v) for v in losses):
+                problems["not_finite_at_saturation"] = say.not_finite_at_saturation(level, losses)
+                break
+    return problems
+
+
+def _losses_at_a_sure_discriminator(fn: Callable, nets: Networks, level: float) -> Optional[Tuple[float, ...]]:
+    """The two numbers the step returns when every discriminator output is exactly ``level`` (0 or 1), as
+    a trained discriminator's soon are; None when the step raised or returned something else."""
+    gen, disc = copy_network(nets.gen), copy_network(nets.disc)
+    sure = disc.register_forward_hook(
+        lambda m, a, out: out + (level - out).detach() if isinstance(out, torch.Tensor) else out)
+    try:
+        result = call_student(fn, gen, disc, torch.optim.SGD(gen.parameters(), lr=SPY_LR),
+                              torch.optim.SGD(disc.parameters(), lr=SPY_LR), nets.real.clone(), nets.latent_dim)
+    finally:
+        sure.remove()
+    value = result.value if result.ok else None
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        return None
+    numbers = []
+    for v in value:
+        if isinstance(v, torch.Tensor) and v.numel() == 1:
+            v = float(v.detach())
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            return None
+        numbers.append(float(v))
+    return tuple(numbers)
 
 
 def _check_arguments(fn, gen, disc, calls, batch) -> None:
@@ -229,7 +285,7 @@ def _run(fn: Callable, nets: Networks, calls: int) -> Run:
     rec = Recording(nets.gen, nets.disc, nets.real)
     gen_optim, disc_optim = SpyOptimizer(nets.gen.parameters(), rec, GEN), SpyOptimizer(nets.disc.parameters(), rec, DISC)
     instruments = Instruments(rec).install()
-    run = Run(rec)
+    run = Run(rec, latent_dim=nets.latent_dim)
     try:
         with patched_backward(rec):
             for c in range(calls):
@@ -284,7 +340,10 @@ def _raised(found: Findings, run: Run, probabilities: bool) -> None:
         found.scores_as_probabilities = True  # checked again with a sigmoid added: the network is at fault
     steps = run.rec.steps
     changed = {GEN: "generator", DISC: "discriminator"}[steps[-1].net] if steps else None
-    found.problem("raised", say.raised(exception_text(exc), exception_hint(exc, changed=changed), run.calls_done))
+    hint = exception_hint(exc, changed=changed)
+    if kind in ("shape", "dimension"):
+        hint += say.sizes_here(tuple(run.rec.real.shape), run.latent_dim)
+    found.problem("raised", say.raised(exception_text(exc), hint, run.calls_done))
     if kind in ("no_gpu", "device_mismatch"):
         found.problem("hardcoded_device", say.HARDCODED_DEVICE)
     if kind == "not_scalar":

@@ -148,6 +148,28 @@ def raised(exc_text: str, hint: str, call: int) -> str:
     return f"Your train_step raised {exc_text}{when}. {hint}"
 
 
+def noise_not_normal(low: float, high: float) -> str:
+    what = "never negative (`torch.rand` draws from [0, 1))" if low >= 0 else "never outside [-1, 1]"
+    return (f"Your step feeds the generator noise that is {what}: every value was between {low:.2f} and "
+            f"{high:.2f}. The course's generators take standard normal noise: draw it with "
+            "`torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device)` (notebook 04 shows "
+            "what goes wrong when the noise at training and at sampling time differ).")
+
+
+def not_finite_at_saturation(level: float, losses) -> str:
+    shown = ", ".join(f"{v:g}" for v in losses)
+    return (f"When the discriminator is sure (every output exactly {level:g}, as a trained discriminator's "
+            f"soon are), your step returns ({shown}): a log without a guard gives log(0) = -inf, and the "
+            "weights become NaN after the next update. Keep the logs finite: clamp inside the log, "
+            "`torch.log(p.clamp(min=1e-7))`, or use `nn.BCELoss`, which clamps for you.")
+
+
+def sizes_here(real_shape, latent_dim) -> str:
+    return (f" Here `real_batch` has shape {real_shape} and `latent_dim` is {latent_dim}: take every size from "
+            "the arguments (`real_batch.shape[0]`, `latent_dim`) and never assume the notebook's data "
+            "(no `.view(-1, 2)`, no fixed batch size): the check also runs other networks on other data.")
+
+
 def returns_wrong_type(value) -> str:
     if isinstance(value, (tuple, list)) and len(value) == 2:
         g, d = value

@@ -4,7 +4,7 @@
   and ``step`` and copies the gradients it steps with;
 - :class:`Instruments`: hooks on the networks (which rows the discriminator scored, the
   gradient arriving at its output, each parameter's gradient per backward pass);
-- :func:`patched_backward`: marks where each ``backward()`` starts and ends;
+- :func:`patched_backward`: marks where each ``backward()`` and ``autograd.grad`` starts and ends;
 - :func:`sandbox`: seeded randomness inside, every random generator restored afterwards.
 
 Everything lands in a :class:`Recording`, which the diagnosis reads.
@@ -196,6 +196,7 @@ class Recording:
         self.clears: List[GradientClear] = []
         self.forward_calls: Dict[str, List[int]] = {GEN: [], DISC: []}  # the call of each forward
         self.fake_sizes: List[int] = []  # rows of every batch of fakes
+        self.noise: List[torch.Tensor] = []  # every input the generator got, flattened
         self.disc_outputs: List[torch.Tensor] = []  # what disc(x) returned (tells a sigmoid ending)
         self.disc_output_not_tensor = False
         self.real_rescaled: Optional[Tuple[float, float]] = None  # (a, b) when D saw a * real + b instead of real
@@ -222,6 +223,10 @@ class Recording:
             self._note_outside_changes(net)
 
     # --- forwards
+    def on_noise(self, z) -> None:
+        if isinstance(z, torch.Tensor) and z.is_floating_point():
+            self.noise.append(z.detach().flatten().float().cpu())
+
     def on_fakes(self, fakes) -> None:
         self._close_implicit()
         self.tick()
@@ -268,9 +273,13 @@ class Recording:
         self._open, self._open_implicitly = None, False
 
     def on_score_grad(self, dcall: DiscriminatorCall, grad: torch.Tensor) -> None:
+        if self._open_implicitly and any(seen is dcall for seen, _ in self._open.score_grads):
+            self._close_implicit()  # a second gradient through the same scores: a new pass began
         self._current_pass().score_grads.append((dcall, grad.detach().reshape(dcall.scores.shape).clone()))
 
     def on_param_grad(self, net: str, i: int, grad: torch.Tensor) -> None:
+        if self._open_implicitly and i in self._open.param_grads[net]:
+            self._close_implicit()  # a leaf's hook fires once per pass: a second one is a new pass
         store = self._current_pass().param_grads[net]
         store[i] = store[i] + grad.detach() if i in store else grad.detach().clone()
 
@@ -353,6 +362,7 @@ class Instruments:
     def install(self) -> "Instruments":
         rec = self.recording
         gen, disc = rec.nets[GEN], rec.nets[DISC]
+        self.handles.append(gen.register_forward_pre_hook(lambda m, a: rec.on_noise(a[0] if a else None)))
         self.handles.append(gen.register_forward_hook(lambda m, a, out: rec.on_fakes(out)))
         self.handles.append(disc.register_forward_pre_hook(self._disc_enter))
         self.handles.append(disc.register_forward_hook(self._disc_exit, always_call=True))
@@ -408,21 +418,30 @@ class Instruments:
 
 @contextlib.contextmanager
 def patched_backward(recording: Recording) -> Iterator[None]:
-    """``torch.autograd.backward`` (behind ``tensor.backward()``) tells the recording when it starts and ends."""
-    original = torch.autograd.backward
+    """Every backward pass tells the recording when it starts and ends: ``tensor.backward()``,
+    ``torch.autograd.backward`` and ``torch.autograd.grad`` alike, however they were imported
+    (all three run ``torch.autograd._engine_run_backward``; older torch: the two functions)."""
+    engine = "_engine_run_backward"
+    names = [engine] if hasattr(torch.autograd, engine) else ["backward", "grad"]
+    originals = {name: getattr(torch.autograd, name) for name in names}
 
-    def backward(tensors, *args, **kwargs):
-        recording.on_backward_start(tensors)
-        try:
-            return original(tensors, *args, **kwargs)
-        finally:
-            recording.on_backward_end()
+    def marked(original):
+        def run(tensors, *args, **kwargs):
+            recording.on_backward_start(tensors)
+            try:
+                return original(tensors, *args, **kwargs)
+            finally:
+                recording.on_backward_end()
 
-    torch.autograd.backward = backward
+        return run
+
+    for name, original in originals.items():
+        setattr(torch.autograd, name, marked(original))
     try:
         yield
     finally:
-        torch.autograd.backward = original
+        for name, original in originals.items():
+            setattr(torch.autograd, name, original)
 
 
 @contextlib.contextmanager
