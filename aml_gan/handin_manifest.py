@@ -279,7 +279,7 @@ MANIFEST = {'01_motivation': {'cells': [{'cell_type': 'markdown',
                                  'metadata': {'deletable': False,
                                               'editable': False,
                                               'nbgrader': {'cell_type': 'code',
-                                                           'checksum': '9dae3e37fe8776b5df44562f6a8c1f2a',
+                                                           'checksum': '09feb2711992702ea5600442cebb64fd',
                                                            'grade': True,
                                                            'grade_id': 'test_train_step_other_networks',
                                                            'locked': True,
@@ -299,7 +299,7 @@ MANIFEST = {'01_motivation': {'cells': [{'cell_type': 'markdown',
                                            '    return other_gen, other_disc\n'
                                            '\n'
                                            'other_gen, other_disc = other_networks(latent_dim=5, '
-                                           'data_dim=2)\n'
+                                           "data_dim=3)   # 3-D samples, not the notebook's 2-D\n"
                                            'report = check_train_step(train_step, gen=other_gen, '
                                            'disc=other_disc, latent_dim=5)\n'
                                            'display(report)  # green when every check passes; otherwise it '
