@@ -531,7 +531,7 @@ MANIFEST = {'01_motivation': {'cells': [{'cell_type': 'markdown',
                               'id': 'generator-block',
                               'metadata': {'deletable': False,
                                            'nbgrader': {'cell_type': 'code',
-                                                        'checksum': 'd3d682f2cb530c0604ce5f2924052d76',
+                                                        'checksum': '12ddadbac62b3836afcab4200145d6bd',
                                                         'grade': False,
                                                         'grade_id': 'generator_block',
                                                         'locked': False,
@@ -541,10 +541,11 @@ MANIFEST = {'01_motivation': {'cells': [{'cell_type': 'markdown',
                               'source': 'def generator_block(in_channels, out_channels, first=False):\n'
                                         '    """ConvTranspose2d (kernel 4, no bias) -> BatchNorm2d -> ReLU.\n'
                                         '\n'
-                                        '    first=True:  (B, in_channels, 1, 1) -> (B, out_channels, 4, '
-                                        '4)    stride 1, padding 0\n'
+                                        '    first=True:  (B, in_channels, 1, 1) -> (B, out_channels, 4, 4)\n'
                                         '    first=False: (B, in_channels, H, W) -> (B, out_channels, 2H, '
-                                        '2W)  stride 2, padding 1\n'
+                                        '2W)\n'
+                                        '    (the stride and padding that make these shapes are yours to '
+                                        'work out: see above)\n'
                                         '    """\n'
                                         '    # YOUR CODE HERE\n'
                                         '    raise NotImplementedError()'},
@@ -570,7 +571,7 @@ MANIFEST = {'01_motivation': {'cells': [{'cell_type': 'markdown',
                               'id': 'discriminator-block',
                               'metadata': {'deletable': False,
                                            'nbgrader': {'cell_type': 'code',
-                                                        'checksum': 'ed86bdc3efbd2e8e3eb35f5f25e1e095',
+                                                        'checksum': 'f38eca0908c2c0314ab179911506a609',
                                                         'grade': False,
                                                         'grade_id': 'discriminator_block',
                                                         'locked': False,
@@ -579,7 +580,7 @@ MANIFEST = {'01_motivation': {'cells': [{'cell_type': 'markdown',
                                                         'task': False}},
                               'source': 'def discriminator_block(in_channels, out_channels, '
                                         'batch_norm=True):\n'
-                                        '    """Conv2d (kernel 4, stride 2, padding 1, no bias) -> '
+                                        '    """Conv2d (kernel 4, no bias; stride and padding: see above) -> '
                                         '[BatchNorm2d] -> LeakyReLU(0.2).\n'
                                         '\n'
                                         '    (B, in_channels, H, W) -> (B, out_channels, H/2, W/2)\n'
@@ -736,7 +737,7 @@ MANIFEST = {'01_motivation': {'cells': [{'cell_type': 'markdown',
                             'id': '490a66a0',
                             'metadata': {'deletable': False,
                                          'nbgrader': {'cell_type': 'code',
-                                                      'checksum': 'eb6e578fee69c39643a6f1703b0c6532',
+                                                      'checksum': 'bdb96aaf6aac555ac3164289263126ce',
                                                       'grade': False,
                                                       'grade_id': 'simultaneous_step',
                                                       'locked': False,
@@ -744,8 +745,8 @@ MANIFEST = {'01_motivation': {'cells': [{'cell_type': 'markdown',
                                                       'solution': True,
                                                       'task': False}},
                             'source': 'def simultaneous_step(x, y, lr):\n'
-                                      '    """One simultaneous step on f(x, y) = x*y: x descends, y ascends, '
-                                      'both from the OLD point.\n'
+                                      '    """One simultaneous step on f(x, y) = x*y (x wants f small, y '
+                                      'wants it large), both from the OLD point.\n'
                                       '\n'
                                       '    Args: x, y: floats, the current point; lr: the step size.\n'
                                       '    Returns: (x_new, y_new).\n'
@@ -756,7 +757,7 @@ MANIFEST = {'01_motivation': {'cells': [{'cell_type': 'markdown',
                             'id': '18adee7c',
                             'metadata': {'deletable': False,
                                          'nbgrader': {'cell_type': 'code',
-                                                      'checksum': 'cd13783822526ffac9455614b07e9756',
+                                                      'checksum': '5f03b7e0ffed22567cad0d171e6bd80e',
                                                       'grade': False,
                                                       'grade_id': 'alternating_step',
                                                       'locked': False,
@@ -764,8 +765,8 @@ MANIFEST = {'01_motivation': {'cells': [{'cell_type': 'markdown',
                                                       'solution': True,
                                                       'task': False}},
                             'source': 'def alternating_step(x, y, lr):\n'
-                                      '    """One alternating step on f(x, y) = x*y: x moves first, then y '
-                                      'answers the NEW x.\n'
+                                      '    """One alternating step on f(x, y) = x*y (x wants f small, y '
+                                      'wants it large): x moves first, then y answers the NEW x.\n'
                                       '\n'
                                       '    Args: x, y: floats, the current point; lr: the step size.\n'
                                       '    Returns: (x_new, y_new).\n'
@@ -810,7 +811,7 @@ MANIFEST = {'01_motivation': {'cells': [{'cell_type': 'markdown',
                             'id': '3db94794',
                             'metadata': {'deletable': False,
                                          'nbgrader': {'cell_type': 'code',
-                                                      'checksum': 'cfd7790e116ed173e43b7fe269032735',
+                                                      'checksum': '2d92a1ab4e1ed1d801bb370e52f613d4',
                                                       'grade': False,
                                                       'grade_id': 'critic_loss',
                                                       'locked': False,
@@ -818,7 +819,8 @@ MANIFEST = {'01_motivation': {'cells': [{'cell_type': 'markdown',
                                                       'solution': True,
                                                       'task': False}},
                             'source': 'def critic_loss(critic_real, critic_fake):\n'
-                                      '    """Wasserstein critic loss: mean C(G(z)) - mean C(x).\n'
+                                      '    """Wasserstein critic loss: the number the critic minimises so '
+                                      'that the gap mean C(x) - mean C(G(z)) grows.\n'
                                       '\n'
                                       '    Args: critic_real: (B_r, 1) scores of real samples; critic_fake: '
                                       '(B_f, 1) scores of fakes.\n'

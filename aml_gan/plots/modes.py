@@ -102,7 +102,7 @@ def plot_mode_comparison(samples_by_name: Mapping[str, object], mixture, ncols: 
 
 
 def plot_metric_curves(records: Mapping[str, Tuple[Sequence[int], Sequence[float]]], n_modes: Optional[int] = None,
-                       ax=None, ylabel: str = "modes covered", title: Optional[str] = None):
+                       ax=None, ylabel: str = "modes reached", title: Optional[str] = None):
     """Curves of a metric over training, one per run: ``{name: (steps, values)}``. Returns the axis."""
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.2))
