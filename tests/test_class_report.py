@@ -86,7 +86,7 @@ GAUSSIAN = {
     "eve": ("forgets_the_bias", {I: {"mean_missing_bias"}, S: {"mean_missing_bias"}}),
     "fay": ("covariance_of_the_weights", {I: {"cov_wrong"}, S: {"cov_approximate", "cov_wrong"}}),
     "gus": ("numpy_arrays", {I: {"returns_wrong_type"}, S: {"returns_wrong_type"}}),
-    "hal": ("hard_coded_two_by_two", {S: {"cov_transposed", "cov_wrong"}}),
+    "hal": ("hard_coded_two_by_two", {S: {"cov_transposed", "cov_wrong", "raised"}}),  # latent size 1 breaks it
     "ivy": (None, {I: {"not_implemented"}, S: {"not_implemented"}}),
     "jon": ("returns_cov_then_mean", {I: {"outputs_swapped"}, S: {"outputs_swapped"}}),
 }

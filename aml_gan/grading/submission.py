@@ -327,6 +327,7 @@ def _failure_reason(job: Job, answer: Optional[dict], stopped: bool, hit: Dict[s
 
 
 _HINTS = {
+    "CellTimeoutError": "a cell ran on after the interrupt at the per-cell limit: it ignores KeyboardInterrupt",
     "KeyError: 'grade_id'": "a graded cell was duplicated or lost its metadata: repair the notebook against the release",
     "duplicate": "a cell was copied: repair the notebook against the release",
     "NotJSONError": "the file is not a notebook",
