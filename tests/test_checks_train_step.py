@@ -1069,8 +1069,7 @@ def test_deterministic_and_restores_random_state():
 
 
 def test_bad_arguments_raise_clear_errors():
-    with pytest.raises(TypeError, match="without calling it"):
-        check_train_step(ok_source_g_first(*[None] * 6) if False else 3)
+    assert check_train_step(3).codes == ["not_callable"]  # the student's object: reported on, not raised on
     with pytest.raises(ValueError, match="both networks"):
         check_train_step(ok_source_g_first, gen=DenseG())
     with pytest.raises(ValueError, match="at least 2"):

@@ -217,7 +217,7 @@ DISCRIMINATOR_BLOCK_SIZES = ((3, 4, False, 8, 8), (4, 6, True, 8, 6), (5, 3, Tru
 
 
 @grading_check("generator_block")
-def check_generator_block(fn: Callable[..., nn.Module], sizes=GENERATOR_BLOCK_SIZES) -> Report:
+def check_generator_block(report: Report, fn: Callable[..., nn.Module], sizes=GENERATOR_BLOCK_SIZES) -> None:
     """Grade a generator block factory ``fn(in_channels, out_channels, first=False)``; see the module docstring.
 
     ``sizes``: the blocks to build and run, as ``(in_channels, out_channels, first, height, width)``
@@ -227,67 +227,64 @@ def check_generator_block(fn: Callable[..., nn.Module], sizes=GENERATOR_BLOCK_SI
     ``channels``, ``size``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``param_count``, ``order``,
     ``activation``, ``shared_layers``.
     """
-    report = Report("generator block")
     name = getattr(fn, "__name__", "generator_block")
     cases = _sizes(sizes, grow=True)  # (c_in, c_out, first, input shape, expected output shape)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        for k, (c_in, c_out, first, in_shape, out_shape) in enumerate(cases):
-            kwargs = {"first": True} if first else {}
-            block = _build(report, fn, name, (c_in, c_out), kwargs)
-            if block is None:
-                return report
-            block.train()
-            x = _inputs(in_shape, 10 + k)
-            traced, error = _trace(block, x)
-            out, order = traced.output, traced.order
-            if error:
-                if not any(isinstance(m, nn.ConvTranspose2d) for m in block.modules()):
-                    report.problem("not_transposed", f"{name} has no nn.ConvTranspose2d, and failed on an input of "
-                                                     f"shape {in_shape} ({error}). The generator grows pictures "
-                                                     "with transposed convolutions.")
-                else:
-                    call = f"{name}({c_in}, {c_out}{', first=True' if first else ''})"
-                    report.problem(*_raised_problem(name, call, in_shape, error, traced, c_in))
-                return report
-            if out.dim() != 4 or out.shape[:2] != out_shape[:2]:
-                report.problem("channels", f"{name}({c_in}, {c_out}) turned {in_shape} into {tuple(out.shape)}, "
-                                           f"expected {out_shape}. The block must output out_channels={c_out} "
-                                           "channels.")
-                return report
-            if tuple(out.shape) != out_shape:
-                if first:
-                    hint = ("The first block turns the 1x1 noise into 4x4: use kernel_size=4, stride=1, "
-                            "padding=0, and stride=2, padding=1 only when first is False.")
-                else:
-                    hint = ("Every later block doubles height and width: ConvTranspose2d with kernel_size=4, "
-                            "stride=2, padding=1 (and nn.ConvTranspose2d, not nn.Conv2d, which shrinks).")
-                report.problem("size", f"{name}({c_in}, {c_out}{', first=True' if first else ''}) turned {in_shape} "
-                                       f"into {tuple(out.shape)}, expected {out_shape}. {hint}")
-                return report
-            if not _has(order, nn.ConvTranspose2d):
-                report.problem("not_transposed", f"{name} has the right output shape but no nn.ConvTranspose2d: the "
-                                                 "generator grows pictures with transposed convolutions.")
-                return report
-            _check_params(report, block, order, nn.ConvTranspose2d, name, c_in, c_out, norm=True)
-            _check_order(report, order, name, nn.ConvTranspose2d, "ReLU")
-            if report.problems:
-                return report
-            slope = _negative_slope(block, x)
-            if out.min() < 0 or slope is None or abs(slope) > 0.005:
-                shown = "nothing (no activation)" if slope is not None and abs(slope - 1) < 0.05 else (
-                    f"an activation that keeps negative values (scaled by {slope:.2f})" if slope is not None
-                    else "an unusual activation")
-                report.problem("activation", f"{name} ends with {shown}. Generator blocks end with nn.ReLU(): "
-                                             "negative values become 0 (LeakyReLU belongs to the discriminator; "
-                                             "Tanh only to the generator's very last layer).")
-                return report
-        _check_fresh(report, fn, name, (6, 4), {})
-    return report
+    torch.manual_seed(0)
+    for k, (c_in, c_out, first, in_shape, out_shape) in enumerate(cases):
+        kwargs = {"first": True} if first else {}
+        block = _build(report, fn, name, (c_in, c_out), kwargs)
+        if block is None:
+            return
+        block.train()
+        x = _inputs(in_shape, 10 + k)
+        traced, error = _trace(block, x)
+        out, order = traced.output, traced.order
+        if error:
+            if not any(isinstance(m, nn.ConvTranspose2d) for m in block.modules()):
+                report.problem("not_transposed", f"{name} has no nn.ConvTranspose2d, and failed on an input of "
+                                                 f"shape {in_shape} ({error}). The generator grows pictures "
+                                                 "with transposed convolutions.")
+            else:
+                call = f"{name}({c_in}, {c_out}{', first=True' if first else ''})"
+                report.problem(*_raised_problem(name, call, in_shape, error, traced, c_in))
+            return
+        if out.dim() != 4 or out.shape[:2] != out_shape[:2]:
+            report.problem("channels", f"{name}({c_in}, {c_out}) turned {in_shape} into {tuple(out.shape)}, "
+                                       f"expected {out_shape}. The block must output out_channels={c_out} "
+                                       "channels.")
+            return
+        if tuple(out.shape) != out_shape:
+            if first:
+                hint = ("The first block turns the 1x1 noise into 4x4: use kernel_size=4, stride=1, "
+                        "padding=0, and stride=2, padding=1 only when first is False.")
+            else:
+                hint = ("Every later block doubles height and width: ConvTranspose2d with kernel_size=4, "
+                        "stride=2, padding=1 (and nn.ConvTranspose2d, not nn.Conv2d, which shrinks).")
+            report.problem("size", f"{name}({c_in}, {c_out}{', first=True' if first else ''}) turned {in_shape} "
+                                   f"into {tuple(out.shape)}, expected {out_shape}. {hint}")
+            return
+        if not _has(order, nn.ConvTranspose2d):
+            report.problem("not_transposed", f"{name} has the right output shape but no nn.ConvTranspose2d: the "
+                                             "generator grows pictures with transposed convolutions.")
+            return
+        _check_params(report, block, order, nn.ConvTranspose2d, name, c_in, c_out, norm=True)
+        _check_order(report, order, name, nn.ConvTranspose2d, "ReLU")
+        if report.problems:
+            return
+        slope = _negative_slope(block, x)
+        if out.min() < 0 or slope is None or abs(slope) > 0.005:
+            shown = "nothing (no activation)" if slope is not None and abs(slope - 1) < 0.05 else (
+                f"an activation that keeps negative values (scaled by {slope:.2f})" if slope is not None
+                else "an unusual activation")
+            report.problem("activation", f"{name} ends with {shown}. Generator blocks end with nn.ReLU(): "
+                                         "negative values become 0 (LeakyReLU belongs to the discriminator; "
+                                         "Tanh only to the generator's very last layer).")
+            return
+    _check_fresh(report, fn, name, (6, 4), {})
 
 
 @grading_check("discriminator_block")
-def check_discriminator_block(fn: Callable[..., nn.Module], sizes=DISCRIMINATOR_BLOCK_SIZES) -> Report:
+def check_discriminator_block(report: Report, fn: Callable[..., nn.Module], sizes=DISCRIMINATOR_BLOCK_SIZES) -> None:
     """Grade a discriminator block factory ``fn(in_channels, out_channels, batch_norm=True)``; see the module docstring.
 
     ``sizes``: the blocks to build and run, as ``(in_channels, out_channels, batch_norm, height, width)``
@@ -297,106 +294,101 @@ def check_discriminator_block(fn: Callable[..., nn.Module], sizes=DISCRIMINATOR_
     ``size``, ``not_conv``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``batch_norm_flag``,
     ``param_count``, ``order``, ``activation``, ``shared_layers``.
     """
-    report = Report("discriminator block")
     name = getattr(fn, "__name__", "discriminator_block")
     cases = _sizes(sizes, grow=False)  # (c_in, c_out, batch_norm, input shape, expected output shape)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        for k, (c_in, c_out, norm, in_shape, out_shape) in enumerate(cases):
-            block = _build(report, fn, name, (c_in, c_out), {"batch_norm": norm})
-            if block is None:
-                return report
-            block.train()
-            x = _inputs(in_shape, 20 + k)
-            traced, error = _trace(block, x)
-            out, order = traced.output, traced.order
-            if error:
-                call = f"{name}({c_in}, {c_out}, batch_norm={norm})"
-                report.problem(*_raised_problem(name, call, in_shape, error, traced, c_in))
-                return report
-            _check_pooling(report, order, name)
-            if report.problems:
-                return report
-            if out.dim() != 4 or out.shape[:2] != out_shape[:2]:
-                report.problem("channels", f"{name}({c_in}, {c_out}, batch_norm={norm}) turned {in_shape} into "
-                                           f"{tuple(out.shape)}, expected {out_shape}. The block must output "
-                                           f"out_channels={c_out} channels.")
-                return report
-            if tuple(out.shape) != out_shape:
-                report.problem("size", f"{name}({c_in}, {c_out}) turned {in_shape} into {tuple(out.shape)}, expected "
-                                       f"{out_shape}. Each discriminator block halves height and width: nn.Conv2d "
-                                       "with kernel_size=4, stride=2, padding=1.")
-                return report
-            if not _has(order, nn.Conv2d):
-                report.problem("not_conv", f"{name} has the right output shape but no nn.Conv2d: the discriminator "
-                                           "shrinks pictures with strided convolutions.")
-                return report
-            _check_params(report, block, order, nn.Conv2d, name, c_in, c_out, norm=norm)
-            _check_order(report, order, name, nn.Conv2d, "LeakyReLU(0.2)")
-            if report.problems:
-                return report
-            slope = _negative_slope(block, x)
-            if slope is None or abs(slope - 0.2) > 0.02:
-                if slope is not None and abs(slope) <= 0.005:
-                    what = "a plain ReLU (slope 0 on the negative side), which can kill gradients"
-                elif slope is not None and abs(slope - 1) < 0.05:
-                    what = "no activation at all"
-                elif slope is not None:
-                    what = f"an activation that scales negative values by {slope:.2f}, not 0.2"
-                else:
-                    what = "an activation that never lets anything positive through"
-                report.problem("activation", f"{name} ends with {what}. Discriminator blocks end with "
-                                             "nn.LeakyReLU(0.2): negative values are kept, scaled by 0.2, so "
-                                             "gradients flow back to the generator everywhere.")
-                return report
-        _check_fresh(report, fn, name, (4, 6), {"batch_norm": True})
-    return report
+    torch.manual_seed(0)
+    for k, (c_in, c_out, norm, in_shape, out_shape) in enumerate(cases):
+        block = _build(report, fn, name, (c_in, c_out), {"batch_norm": norm})
+        if block is None:
+            return
+        block.train()
+        x = _inputs(in_shape, 20 + k)
+        traced, error = _trace(block, x)
+        out, order = traced.output, traced.order
+        if error:
+            call = f"{name}({c_in}, {c_out}, batch_norm={norm})"
+            report.problem(*_raised_problem(name, call, in_shape, error, traced, c_in))
+            return
+        _check_pooling(report, order, name)
+        if report.problems:
+            return
+        if out.dim() != 4 or out.shape[:2] != out_shape[:2]:
+            report.problem("channels", f"{name}({c_in}, {c_out}, batch_norm={norm}) turned {in_shape} into "
+                                       f"{tuple(out.shape)}, expected {out_shape}. The block must output "
+                                       f"out_channels={c_out} channels.")
+            return
+        if tuple(out.shape) != out_shape:
+            report.problem("size", f"{name}({c_in}, {c_out}) turned {in_shape} into {tuple(out.shape)}, expected "
+                                   f"{out_shape}. Each discriminator block halves height and width: nn.Conv2d "
+                                   "with kernel_size=4, stride=2, padding=1.")
+            return
+        if not _has(order, nn.Conv2d):
+            report.problem("not_conv", f"{name} has the right output shape but no nn.Conv2d: the discriminator "
+                                       "shrinks pictures with strided convolutions.")
+            return
+        _check_params(report, block, order, nn.Conv2d, name, c_in, c_out, norm=norm)
+        _check_order(report, order, name, nn.Conv2d, "LeakyReLU(0.2)")
+        if report.problems:
+            return
+        slope = _negative_slope(block, x)
+        if slope is None or abs(slope - 0.2) > 0.02:
+            if slope is not None and abs(slope) <= 0.005:
+                what = "a plain ReLU (slope 0 on the negative side), which can kill gradients"
+            elif slope is not None and abs(slope - 1) < 0.05:
+                what = "no activation at all"
+            elif slope is not None:
+                what = f"an activation that scales negative values by {slope:.2f}, not 0.2"
+            else:
+                what = "an activation that never lets anything positive through"
+            report.problem("activation", f"{name} ends with {what}. Discriminator blocks end with "
+                                         "nn.LeakyReLU(0.2): negative values are kept, scaled by 0.2, so "
+                                         "gradients flow back to the generator everywhere.")
+            return
+    _check_fresh(report, fn, name, (4, 6), {"batch_norm": True})
 
 
 @grading_check(student=("gen", "disc"))
-def check_dcgan_pair(gen: nn.Module, disc: nn.Module, latent_dim: int, image_size: int, batch: int = 4) -> Report:
+def check_dcgan_pair(report: Report, gen: nn.Module, disc: nn.Module, latent_dim: int, image_size: int,
+                     batch: int = 4) -> None:
     """Check assembled networks: G maps (B, nz) to (B, 3, S, S) in [-1, 1]; D maps that to (B, 1) in (0, 1).
 
     Problem codes: ``not_implemented``, ``raised``, ``returns_wrong_type``, ``wrong_output_shape``,
     ``output_out_of_range``, ``output_not_probability``.
     """
-    report = Report("DCGAN networks")
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        device = next(iter(gen.parameters()), torch.empty(0)).device
-        z = torch.randn(batch, latent_dim, device=device)
-        with torch.no_grad():
-            made = call_student(gen, z)
-        if not made.ok:
-            report.problem(*raised_problem(made.error, "The generator", context=f" on noise of shape {(batch, latent_dim)}"))
-            return report
-        fake, want = made.value, (batch, 3, image_size, image_size)
-        if not isinstance(fake, torch.Tensor):
-            report.problem("returns_wrong_type", f"The generator returned {describe(fake)}; it must return one tensor.")
-            return report
-        if tuple(fake.shape) != want:
-            report.problem("wrong_output_shape", f"The generator made {tuple(fake.shape)} from noise "
-                                                 f"{(batch, latent_dim)}; expected {want}.")
-            return report
-        if fake.min() < -1 - 1e-5 or fake.max() > 1 + 1e-5:
-            report.problem("output_out_of_range", "The generator's pictures leave [-1, 1]: end it with nn.Tanh(), "
-                                                  "the range of the data.")
-        with torch.no_grad():
-            scored = call_student(disc, fake)
-        if not scored.ok:
-            report.problem(*raised_problem(scored.error, "The discriminator", context=f" on pictures of shape {want}"))
-            return report
-        score = scored.value
-        if not isinstance(score, torch.Tensor):
-            report.problem("returns_wrong_type", f"The discriminator returned {describe(score)}; it must return one "
-                                                 "tensor of scores.")
-        elif tuple(score.shape) != (batch, 1):
-            report.problem("wrong_output_shape", f"The discriminator returned {tuple(score.shape)}; expected "
-                                                 f"({batch}, 1), one probability per picture.")
-        elif score.min() < 0 or score.max() > 1:
-            report.problem("output_not_probability", "The discriminator's outputs leave [0, 1]: it should return the "
-                                                      "probability that a picture is real (a sigmoid at the end).")
-    return report
+    torch.manual_seed(0)
+    device = next(iter(gen.parameters()), torch.empty(0)).device
+    z = torch.randn(batch, latent_dim, device=device)
+    with torch.no_grad():
+        made = call_student(gen, z)
+    if not made.ok:
+        report.problem(*raised_problem(made.error, "The generator", context=f" on noise of shape {(batch, latent_dim)}"))
+        return
+    fake, want = made.value, (batch, 3, image_size, image_size)
+    if not isinstance(fake, torch.Tensor):
+        report.problem("returns_wrong_type", f"The generator returned {describe(fake)}; it must return one tensor.")
+        return
+    if tuple(fake.shape) != want:
+        report.problem("wrong_output_shape", f"The generator made {tuple(fake.shape)} from noise "
+                                             f"{(batch, latent_dim)}; expected {want}.")
+        return
+    if fake.min() < -1 - 1e-5 or fake.max() > 1 + 1e-5:
+        report.problem("output_out_of_range", "The generator's pictures leave [-1, 1]: end it with nn.Tanh(), "
+                                              "the range of the data.")
+    with torch.no_grad():
+        scored = call_student(disc, fake)
+    if not scored.ok:
+        report.problem(*raised_problem(scored.error, "The discriminator", context=f" on pictures of shape {want}"))
+        return
+    score = scored.value
+    if not isinstance(score, torch.Tensor):
+        report.problem("returns_wrong_type", f"The discriminator returned {describe(score)}; it must return one "
+                                             "tensor of scores.")
+    elif tuple(score.shape) != (batch, 1):
+        report.problem("wrong_output_shape", f"The discriminator returned {tuple(score.shape)}; expected "
+                                             f"({batch}, 1), one probability per picture.")
+    elif score.min() < 0 or score.max() > 1:
+        report.problem("output_not_probability", "The discriminator's outputs leave [0, 1]: it should return the "
+                                                  "probability that a picture is real (a sigmoid at the end).")
 
 
 __all__ = ["check_generator_block", "check_discriminator_block", "check_dcgan_pair"]

@@ -248,8 +248,8 @@ def _simultaneous(x, y, lr):
 
 
 @grading_check("simultaneous_step")
-def check_simultaneous_step(step_fn: Callable, *, lr: float = 0.1, start: Iterable[float] = (1.0, 0.0),
-                            steps: int = 50) -> Report:
+def check_simultaneous_step(report: Report, step_fn: Callable, *, lr: float = 0.1, start: Iterable[float] = (1.0, 0.0),
+                            steps: int = 50) -> None:
     """Grade ``step_fn(x, y, lr) -> (x_new, y_new)``, a simultaneous gradient step on f = x*y.
 
     Passes when, over ``steps`` steps from ``start``, the radius grows by exactly
@@ -262,7 +262,6 @@ def check_simultaneous_step(step_fn: Callable, *, lr: float = 0.1, start: Iterab
     ``lr_ignored``, ``no_update``.
     """
     lr, steps, start = _validate(lr, steps, start)
-    report = Report("simultaneous step")
     name = "simultaneous_step"
 
     def behaviour(found: Report) -> None:
@@ -292,12 +291,12 @@ def check_simultaneous_step(step_fn: Callable, *, lr: float = 0.1, start: Iterab
                 return
 
     probes = _PROBES + ((start[0], start[1], lr),)
-    return _grade(report, step_fn, name, _simultaneous, _SIM_BUGS, probes, behaviour)
+    _grade(report, step_fn, name, _simultaneous, _SIM_BUGS, probes, behaviour)
 
 
 @grading_check("alternating_step")
-def check_alternating_step(step_fn: Callable, *, lr: float = 0.1, start: Iterable[float] = (1.0, 0.0),
-                           steps: int = 200) -> Report:
+def check_alternating_step(report: Report, step_fn: Callable, *, lr: float = 0.1, start: Iterable[float] = (1.0, 0.0),
+                           steps: int = 200) -> None:
     """Grade ``step_fn(x, y, lr) -> (x_new, y_new)``, an alternating step (x first) on f = x*y.
 
     Passes when ``x**2 + y**2 - lr*x*y`` is conserved exactly over ``steps`` steps from ``start``,
@@ -309,7 +308,6 @@ def check_alternating_step(step_fn: Callable, *, lr: float = 0.1, start: Iterabl
     ``lr_ignored``, ``no_update``.
     """
     lr, steps, start = _validate(lr, steps, start)
-    report = Report("alternating step")
     name = "alternating_step"
 
     def behaviour(found: Report) -> None:
@@ -337,7 +335,7 @@ def check_alternating_step(step_fn: Callable, *, lr: float = 0.1, start: Iterabl
             )
 
     probes = _PROBES + ((start[0], start[1], lr),)
-    return _grade(report, step_fn, name, _new_x_first, _ALT_BUGS, probes, behaviour)
+    _grade(report, step_fn, name, _new_x_first, _ALT_BUGS, probes, behaviour)
 
 
 __all__ = ["check_simultaneous_step", "check_alternating_step"]

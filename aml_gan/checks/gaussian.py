@@ -22,8 +22,6 @@ from .errors import error_kind, exception_text, raised_problem
 from .report import Report
 from .student import call_student, describe, grading_check
 
-_CHECK = "implied_gaussian"
-
 
 def probe_generator(weight, bias) -> nn.Sequential:
     """A linear generator (like ``gaussian_generator``) with the given ``weight`` (d, k) and ``bias`` (d,)."""
@@ -100,12 +98,13 @@ def _ignores_argument(implied_gaussian: Callable, mean: torch.Tensor, cov: torch
 
 @grading_check("implied_gaussian")
 def check_implied_gaussian(
+    report: Report,
     implied_gaussian: Callable,
     generators: Optional[Sequence[nn.Module]] = None,
     *,
     rtol: float = 1e-4,
     atol: float = 1e-5,
-) -> Report:
+) -> None:
     """Grade ``implied_gaussian(generator) -> (mean (d,), cov (d, d))``, both torch tensors.
 
     ``generators``: the linear generators to try (default ``default_probes()``); each must
@@ -116,11 +115,6 @@ def check_implied_gaussian(
     cov_is_weight, cov_second_moment, cov_diagonal_only, cov_is_data, cov_approximate,
     cov_wrong. Warning: not_detached (returned tensors still tied to the parameters).
     """
-    report = Report(_CHECK)
-    if not callable(implied_gaussian):
-        report.problem("not_callable", f"implied_gaussian must be a function, got {type(implied_gaussian).__name__}. "
-                       "Define it with def implied_gaussian(generator): ... and run that cell again.")
-        return report
     probes = list(default_probes() if generators is None else generators)
     if not probes:
         raise ValueError("generators is empty: pass at least one linear generator, or None for the default probes.")
@@ -144,7 +138,7 @@ def check_implied_gaussian(
             else:
                 report.problem(code, _raised_message(result.error))
                 _restore(gen, snap)
-            return report
+            return
         out = result.value
         if any(not torch.equal(p.detach(), s) for p, s in zip(gen.parameters(), snap)):
             report.problem("modified_generator", "implied_gaussian changed the generator's weights or bias "
@@ -238,7 +232,6 @@ def check_implied_gaussian(
             else:
                 report.problem("cov_wrong", f"For a generator with weight W = {_fmt(W)} the covariance is "
                                f"W @ W.T = {_fmt(want_cov)}, but yours is {_fmt(c)}.")
-    return report
 
 
 __all__ = ["check_implied_gaussian", "probe_generator", "random_probe_generator", "default_probes"]

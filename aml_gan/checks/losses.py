@@ -31,9 +31,18 @@ from .loss_text import (
     sigmoid_applied_twice_text,
 )
 from .report import Report
-from .student import call_student, describe, grading_check
+from .student import SecondInput, call_student, describe, grading_check
 
 __all__ = ["check_discriminator_loss", "check_generator_loss", "check_margin_losses"]
+
+# The visible check (no ``seed``) also tries a second, random batch of another size, so that code
+# written for one batch size fails where the student sees it, not only in the hidden tests.
+_ANOTHER_BATCH = SecondInput(
+    when={"seed": None}, use={"seed": 1000, "batch": 9}, prefix="On a batch of 9 scores: ",
+    doc="\n    Without ``seed`` (the visible check) it also runs on a random batch of 9, so code written\n"
+        "    for one batch size is caught before the hidden tests.\n",
+)
+
 
 _D_REAL = [0.12, 0.3, 0.55, 0.7, 0.85, 0.95]
 _D_FAKE = [0.05, 0.2, 0.4, 0.6, 0.8, 0.9]
@@ -176,7 +185,8 @@ _CLAMP_FIX = (
 )
 
 
-def _discriminator_loss_report(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
+@grading_check("discriminator_loss", second=_ANOTHER_BATCH)
+def check_discriminator_loss(report: Report, fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> None:
     """Check ``fn(d_real, d_fake) -> 0-d tensor`` against ``mean(-log D(x) - log(1 - D(G(z))))``.
 
     Accepts any fixed positive multiple of it (the mean, the sum, the halved mean some courses
@@ -186,25 +196,22 @@ def _discriminator_loss_report(fn: Callable, *, seed: Optional[int] = None, batc
     ``sigmoid_applied_twice``, ``wrong_discriminator_loss``, ``not_finite_at_saturation``.
     Warning: ``loss_not_0d``.
     """
-    if not callable(fn):
-        raise TypeError(f"check_discriminator_loss needs your function, got {describe(fn)}: pass it without calling it.")
-    report = Report("check_discriminator_loss")
     name = "discriminator_loss"
     d_real, d_fake = _inputs(seed, batch, (_D_REAL, 1.0), (_D_FAKE, 1.0))
     out, ok = _call(report, fn, (d_real, d_fake), name)
     if not ok:
-        return report
+        return
     if isinstance(out, (tuple, list)):
         report.problem("returns_wrong_type", f"Your {name} returned {len(out)} values; return one 0-d tensor (the sum of both terms).")
-        return report
+        return
     loss = _as_loss(report, out, name)
     if loss is None:
-        return report
+        return
     g_real, g_fake = _grads(loss, [d_real, d_fake])
     fr, ff = fit_gradient(d_real, g_real, "prob"), fit_gradient(d_fake, g_fake, "prob")
     if _applies_sigmoid(fr, "T1", d_real, g_real) and _applies_sigmoid(ff, "T0", d_fake, g_fake):
         report.problem("sigmoid_applied_twice", sigmoid_applied_twice_text(f"your {name}"))
-        return report
+        return
     msg = _d_loss_diagnosis(fr, ff)
     if msg is None:
         kr, kf = fr.scale("T1"), ff.scale("T0")
@@ -224,7 +231,6 @@ def _discriminator_loss_report(fn: Callable, *, seed: Optional[int] = None, batc
     if msg is not None:
         report.problem("wrong_discriminator_loss", msg)
     _finite_at(report, fn, ([1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0]), name, _CLAMP_FIX)
-    return report
 
 
 def _applies_sigmoid(fit, want: str, scores: torch.Tensor, grad: torch.Tensor) -> bool:
@@ -250,7 +256,8 @@ def _d_loss_diagnosis(fr, ff) -> Optional[str]:
     return discriminator_loss_text(real, fake, "prob", subject="Your discriminator_loss", other=other)
 
 
-def _generator_loss_report(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
+@grading_check("generator_loss", second=_ANOTHER_BATCH)
+def check_generator_loss(report: Report, fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> None:
     """Check ``fn(d_fake) -> 0-d tensor`` against the non-saturating ``mean(-log D(G(z)))``.
 
     Accepts any fixed positive multiple (mean or sum). ``seed``/``batch``: as for
@@ -260,17 +267,14 @@ def _generator_loss_report(fn: Callable, *, seed: Optional[int] = None, batch: i
     ``not_scalar``, ``sigmoid_applied_twice``, ``saturating_generator_loss``,
     ``wrong_generator_loss``, ``not_finite_at_saturation``. Warning: ``loss_not_0d``.
     """
-    if not callable(fn):
-        raise TypeError(f"check_generator_loss needs your function, got {describe(fn)}: pass it without calling it.")
-    report = Report("check_generator_loss")
     name = "generator_loss"
     (d_fake,) = _inputs(seed, batch, (_D_FAKE, 1.0))
     out, ok = _call(report, fn, (d_fake,), name)
     if not ok:
-        return report
+        return
     loss = _as_loss(report, out, name)
     if loss is None:
-        return report
+        return
     (g,) = _grads(loss, [d_fake])
     fit = fit_gradient(d_fake, g, "prob")
     if fit is not None and fit.fits("T1"):
@@ -284,17 +288,17 @@ def _generator_loss_report(fn: Callable, *, seed: Optional[int] = None, batch: i
             )
     elif _applies_sigmoid(fit, "T1", d_fake, g):
         report.problem("sigmoid_applied_twice", sigmoid_applied_twice_text(f"your {name}"))
-        return report
+        return
     else:
         report.problem(*generator_loss_text(
             fit.best if fit is not None else "other", "prob", subject="Your generator_loss",
             target=fit.soft_target if fit is not None else None, other=fit.other if fit is not None else None))
     _finite_at(report, fn, ([0.0, 1.0, 0.5],), name, _CLAMP_FIX)
-    return report
 
 
-def _margin_losses_report(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0), *, seed: Optional[int] = None,
-                          batch: int = 64) -> Report:
+@grading_check("margin_losses", second=_ANOTHER_BATCH)
+def check_margin_losses(report: Report, fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0), *,
+                        seed: Optional[int] = None, batch: int = 64) -> None:
     """Check ``fn(c_real, c_fake, margin) -> (cost_loss, gen_loss)``, the energy-based margin losses.
 
     ``c_real = C(x)`` and ``c_fake = C(G(z))`` are non-negative costs of shape ``(batch, 1)``;
@@ -305,28 +309,25 @@ def _margin_losses_report(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0),
     ``not_scalar``, ``wrong_cost_loss``, ``margin_ignored``, ``wrong_generator_loss``.
     Warning: ``loss_not_0d``.
     """
-    if not callable(fn):
-        raise TypeError(f"check_margin_losses needs your function, got {describe(fn)}: pass it without calling it.")
     if not margins or any(not isinstance(m, (int, float)) or m <= 0 for m in margins):
         raise ValueError("margins must be positive numbers, e.g. (1.0, 2.0).")
-    report = Report("check_margin_losses")
     name = "margin_losses"
     cost_msgs, gen_msgs, ignored = [], [], False
     for m in margins:
         c_real, c_fake = _inputs(seed, batch, (_C_REAL, 3.0), (_C_FAKE, 3.0))
         out, ok = _call(report, fn, (c_real, c_fake, m), name)
         if not ok:
-            return report
+            return
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             report.problem(
                 "returns_wrong_type",
                 f"Your {name} returned {describe(out)}; return two 0-d tensors: `return cost_loss, gen_loss`.",
             )
-            return report
+            return
         cost = _as_loss(report, out[0], f"{name} (cost_loss)")
         gen = _as_loss(report, out[1], f"{name} (gen_loss)")
         if cost is None or gen is None:
-            return report
+            return
         cr, cf = _grads(cost, [c_real, c_fake])
         gr, gf = _grads(gen, [c_real, c_fake])
         active = (c_fake.detach() < m).float()
@@ -364,7 +365,6 @@ def _margin_losses_report(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0),
         report.problem("wrong_cost_loss", cost_msgs[0])
     if gen_msgs:
         report.problem("wrong_generator_loss", gen_msgs[0])
-    return report
 
 
 def _constant(g: torch.Tensor) -> Optional[float]:
@@ -459,44 +459,4 @@ def _gen_margin_diagnosis(gr, gf, active) -> Optional[str]:
     return (
         "Your gen_loss is not the mean of C(G(z)) (no margin and no hinge for the generator: it simply lowers "
         "the cost of its fakes)."
-    )
-
-
-# The visible check (no ``seed``) also tries a second, random batch of another size, so that code
-# written for one batch size fails where the student sees it, not only in the hidden tests.
-_SECOND_SEED, _SECOND_BATCH = 1000, 9
-
-
-def _and_another_batch(core: Callable[..., Report], fn: Callable, seed: Optional[int], batch: int, **kwargs) -> Report:
-    report = core(fn, seed=seed, batch=batch, **kwargs)
-    if seed is None and report.passed:
-        second = core(fn, seed=_SECOND_SEED, batch=_SECOND_BATCH, **kwargs)
-        for p in second.problems:
-            report.problem(p.code, f"On a batch of {_SECOND_BATCH} scores: {p.message}")
-        for w in second.warnings:
-            report.warn(w.code, w.message)
-    return report
-
-
-@grading_check("discriminator_loss")
-def check_discriminator_loss(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
-    return _and_another_batch(_discriminator_loss_report, fn, seed, batch)
-
-
-@grading_check("generator_loss")
-def check_generator_loss(fn: Callable, *, seed: Optional[int] = None, batch: int = 64) -> Report:
-    return _and_another_batch(_generator_loss_report, fn, seed, batch)
-
-
-@grading_check("margin_losses")
-def check_margin_losses(fn: Callable, margins: Tuple[float, ...] = (1.0, 2.0), *, seed: Optional[int] = None,
-                        batch: int = 64) -> Report:
-    return _and_another_batch(_margin_losses_report, fn, seed, batch, margins=margins)
-
-
-for _public, _core in ((check_discriminator_loss, _discriminator_loss_report),
-                       (check_generator_loss, _generator_loss_report), (check_margin_losses, _margin_losses_report)):
-    _public.__doc__ = _core.__doc__ + (
-        "\n    Without ``seed`` (the visible check) it also runs on a random batch of 9, so code written\n"
-        "    for one batch size is caught before the hidden tests.\n"
     )

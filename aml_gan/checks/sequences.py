@@ -21,7 +21,6 @@ from typing import Callable, Optional, Union
 import torch
 from torch import nn
 
-from ..config import torch_threads
 from ..data.sequences import SEQUENCE_LENGTH, SequenceScaler, make_sequences
 from ..metrics.sequences import DEFAULT_TOL, sample_sequences, sequence_coverage, sequence_validity
 from .errors import raised_problem
@@ -48,9 +47,6 @@ def _build(factory: Factory, args: tuple, role: str, report: Report) -> Optional
     """A fresh module from a factory, or a deep copy of a module; None (with a problem) on failure."""
     if isinstance(factory, nn.Module):
         return copy_network(factory)
-    if not callable(factory):
-        report.problem("not_a_module", f"Pass your {role} (a torch.nn.Module) or its class; got {describe(factory)}.")
-        return None
     result = call_student(factory, *args)
     if not result.ok:
         report.problem(*raised_problem(result.error, f"Building your {role}", generic=_GENERIC))
@@ -203,8 +199,8 @@ def _check_generator_module(gen: nn.Module, latent_dim: int, out_dim: int, repor
         )
 
 
-@grading_check("sequence_networks")
-def check_sequence_generator(gen: Factory, latent_dim: int, out_dim: int = SEQUENCE_LENGTH) -> Report:
+@grading_check("sequence_networks", threads=1)
+def check_sequence_generator(report: Report, gen: Factory, latent_dim: int, out_dim: int = SEQUENCE_LENGTH) -> None:
     """Check a generator for the sequence GAN: ``(B, latent_dim) -> (B, out_dim)`` in ``[-1, 1]``.
 
     ``gen``: a module, or a factory called as ``gen(latent_dim)`` (your class).
@@ -215,15 +211,12 @@ def check_sequence_generator(gen: Factory, latent_dim: int, out_dim: int = SEQUE
     """
     if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
         raise ValueError(f"latent_dim must be a positive whole number, got {latent_dim!r}.")
-    report = Report("check_sequence_generator")
-    with torch.random.fork_rng(devices=[]), torch_threads(1):
-        torch.manual_seed(_SEED)
-        net = _build(gen, (latent_dim,), "generator", report)
-        if net is not None:
-            _check_generator_module(net, latent_dim, out_dim, report)
-            if report.passed and _spectral_norm_message(net):
-                report.warn("spectral_norm_generator", _spectral_norm_message(net))
-    return report
+    torch.manual_seed(_SEED)
+    net = _build(gen, (latent_dim,), "generator", report)
+    if net is not None:
+        _check_generator_module(net, latent_dim, out_dim, report)
+        if report.passed and _spectral_norm_message(net):
+            report.warn("spectral_norm_generator", _spectral_norm_message(net))
 
 
 def _check_discriminator_module(disc: nn.Module, in_dim: int, report: Report) -> None:
@@ -297,8 +290,8 @@ def _check_discriminator_module(disc: nn.Module, in_dim: int, report: Report) ->
         )
 
 
-@grading_check("sequence_networks")
-def check_sequence_discriminator(disc: Factory, in_dim: int = SEQUENCE_LENGTH) -> Report:
+@grading_check("sequence_networks", threads=1)
+def check_sequence_discriminator(report: Report, disc: Factory, in_dim: int = SEQUENCE_LENGTH) -> None:
     """Check a discriminator for the sequence GAN: ``(B, in_dim) -> (B, 1)`` probabilities.
 
     ``disc``: a module, or a factory called as ``disc()`` (your class).
@@ -306,13 +299,10 @@ def check_sequence_discriminator(disc: Factory, in_dim: int = SEQUENCE_LENGTH) -
     ``returns_wrong_type``, ``wrong_output_shape``, ``not_finite``, ``softmax_output``, ``output_not_probability``
     (no sigmoid), ``ignores_input``, ``not_differentiable``.
     """
-    report = Report("check_sequence_discriminator")
-    with torch.random.fork_rng(devices=[]), torch_threads(1):
-        torch.manual_seed(_SEED)
-        net = _build(disc, (), "discriminator", report)
-        if net is not None:
-            _check_discriminator_module(net, in_dim, report)
-    return report
+    torch.manual_seed(_SEED)
+    net = _build(disc, (), "discriminator", report)
+    if net is not None:
+        _check_discriminator_module(net, in_dim, report)
 
 
 class _NoiseRecorder:
@@ -345,8 +335,9 @@ def _as_loss(value) -> Optional[float]:
         return None
 
 
-@grading_check("sequence_networks", "train_step", student=("make_gen", "make_disc", "step_fn"))
+@grading_check("sequence_networks", "train_step", student=("make_gen", "make_disc", "step_fn"), threads=1)
 def check_sequence_gan_training(
+    report: Report,
     make_gen: Factory,
     make_disc: Factory,
     step_fn: Optional[Callable] = None,
@@ -361,7 +352,7 @@ def check_sequence_gan_training(
     n_eval: int = 2000,
     eval_every: Optional[int] = None,
     standard_normal_noise: bool = False,
-) -> Report:
+) -> None:
     """Train fresh networks briefly with ``step_fn`` and grade the generator's samples.
 
     ``make_gen(latent_dim)`` and ``make_disc()`` build the networks (a module is deep-copied
@@ -410,177 +401,172 @@ def check_sequence_gan_training(
     step_is_reference = step_fn is None
     if step_is_reference:
         from ..training import train_step as step_fn  # the course's reference step, as a baseline
-    elif not callable(step_fn):
-        raise TypeError(f"step_fn must be your train_step function (pass it without calling it), got {describe(step_fn)}.")
 
-    report = Report("check_sequence_gan_training")
-    with torch.random.fork_rng(devices=[]), torch_threads(1):
-        torch.manual_seed(seed)
-        gen = _build(make_gen, (latent_dim,), "generator", report)
-        disc = _build(make_disc, (), "discriminator", report)
-        if gen is None or disc is None:
-            return report
-        gen, disc = gen.cpu(), disc.cpu()
-        # The networks must pass their own checks first (on copies).
-        for sub in (check_sequence_generator(gen, latent_dim), check_sequence_discriminator(disc)):
-            for p in sub.problems:
+    torch.manual_seed(seed)
+    gen = _build(make_gen, (latent_dim,), "generator", report)
+    disc = _build(make_disc, (), "discriminator", report)
+    if gen is None or disc is None:
+        return
+    gen, disc = gen.cpu(), disc.cpu()
+    # The networks must pass their own checks first (on copies).
+    for sub in (check_sequence_generator(gen, latent_dim), check_sequence_discriminator(disc)):
+        for p in sub.problems:
+            report.problem(p.code, p.message)
+    if not report.passed:
+        return
+    if _spectral_norm_message(gen):
+        report.problem("spectral_norm_generator", _spectral_norm_message(gen))
+        return
+
+    torch.manual_seed(seed)
+    scaler = SequenceScaler()
+    data = scaler.transform(make_sequences(4096, seed=seed + 1))
+    if not step_is_reference:
+        # The step must pass its own check too (on copies; every random generator is restored):
+        # a short training run cannot show a bug that a long one would.
+        for p in check_train_step(step_fn, gen=gen, disc=disc, latent_dim=latent_dim, batch=data[:8]).problems:
+            if p.code != "noise_not_standard_normal" or standard_normal_noise:  # else: judged (warned) below
                 report.problem(p.code, p.message)
         if not report.passed:
-            return report
-        if _spectral_norm_message(gen):
-            report.problem("spectral_norm_generator", _spectral_norm_message(gen))
-            return report
-
-        torch.manual_seed(seed)
-        scaler = SequenceScaler()
-        data = scaler.transform(make_sequences(4096, seed=seed + 1))
-        if not step_is_reference:
-            # The step must pass its own check too (on copies; every random generator is restored):
-            # a short training run cannot show a bug that a long one would.
-            for p in check_train_step(step_fn, gen=gen, disc=disc, latent_dim=latent_dim, batch=data[:8]).problems:
-                if p.code != "noise_not_standard_normal" or standard_normal_noise:  # else: judged (warned) below
-                    report.problem(p.code, p.message)
-            if not report.passed:
-                return report
-        g_opt = torch.optim.Adam(gen.parameters(), lr=TRAIN_LR, betas=TRAIN_BETAS)
-        d_opt = torch.optim.Adam(disc.parameters(), lr=TRAIN_LR, betas=TRAIN_BETAS)
-        with copyable(gen):  # AveragedModel deep-copies the generator
-            ema = torch.optim.swa_utils.AveragedModel(
-                gen, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(TRAIN_EMA), use_buffers=True
-            )
-        g_before = [p.detach().clone() for p in gen.parameters()]
-        d_before = [p.detach().clone() for p in disc.parameters()]
-        recorder = _NoiseRecorder(latent_dim)
-        measurements = [] if eval_every is not None else None
-        handle = gen.register_forward_pre_hook(recorder)
-        started = time.perf_counter()
-        try:
-            for step in range(steps):
-                real = data[torch.randint(0, data.shape[0], (batch,))]
-                result = call_student(step_fn, gen, disc, g_opt, d_opt, real, latent_dim)
-                if not result.ok:
-                    report.problem(*raised_problem(result.error, "Your train_step", fn=step_fn,
-                                                   context=f" on training step {step + 1}", generic=_GENERIC))
-                    return report
-                returned = result.value
-                losses = None
-                if isinstance(returned, (tuple, list)) and len(returned) == 2:
-                    losses = [_as_loss(v) for v in returned]
-                if losses is None or any(v is None for v in losses):
-                    report.problem(
-                        "returns_wrong_type",
-                        f"Your train_step returned {returned!r:.80}; it should return two numbers, "
-                        "(generator loss, discriminator loss), e.g. `return g_loss.item(), d_loss.item()`.",
-                    )
-                    return report
-                bad_params = any(not torch.isfinite(p).all() for p in gen.parameters())
-                if bad_params or any(v != v or v in (float("inf"), float("-inf")) for v in losses):
-                    report.problem(
-                        "not_finite",
-                        f"Training diverged on step {step + 1}: a loss or a weight became NaN or infinite. "
-                        "A log of 0 is the usual cause: clamp the probabilities inside your logs "
-                        "(e.g. torch.log(p.clamp(min=1e-7))) or use nn.BCELoss, which does it for you.",
-                    )
-                    return report
-                ema.update_parameters(gen)
-                if standard_normal_noise and step + 1 == min(10, steps) and recorder.count:
-                    early = _noise_problem(recorder.pool())
-                    if early:
-                        report.problem("noise_not_standard_normal", early)
-                        report.metrics["steps_run"] = step + 1
-                        return report
-                if eval_every is not None and (step + 1) % eval_every == 0 and recorder.count:
-                    measured = _measure(ema, recorder.pool(), latent_dim, scaler, n_eval, seed, tol)
-                    if measured is None:  # samples not finite: reported below
-                        measurements.clear()
-                        break
-                    measured["steps_run"] = step + 1
-                    measurements.append(measured)
-                    if _clears(measured, min_validity, min_coverage):
-                        break
-        finally:
-            handle.remove()
-        seconds = time.perf_counter() - started
-        report.metrics["seconds"] = seconds
-        report.metrics["steps_run"] = step + 1
-
-        if recorder.count == 0:
-            report.problem(
-                "generator_not_called",
-                f"Your train_step never called the generator with noise of shape (batch, {latent_dim}). "
-                f"Draw the noise inside the step, e.g. torch.randn(real_batch.shape[0], latent_dim).",
-            )
-            return report
-        if all(torch.equal(a, b.detach()) for a, b in zip(g_before, gen.parameters())):
-            report.problem(
-                "generator_not_updated",
-                f"After {steps} steps the generator's weights had not changed: your step never calls "
-                "gen_optim.step() after the generator loss's backward (or steps the wrong optimizer).",
-            )
-        if all(torch.equal(a, b.detach()) for a, b in zip(d_before, disc.parameters())):
-            report.problem(
-                "discriminator_not_updated",
-                f"After {steps} steps the discriminator's weights had not changed: your step never calls "
-                "disc_optim.step() after the discriminator loss's backward.",
-            )
-        if not report.passed:
-            return report
-
-        pool = recorder.pool()
-        mean, std = float(pool.mean()), float(pool.std()) if pool.numel() > 1 else 0.0
-        report.metrics.update(noise_mean=mean, noise_std=std)
-        noise_message = _noise_problem(pool)
-        if noise_message and standard_normal_noise:
-            report.problem("noise_not_standard_normal", noise_message)
-            return report
-        if noise_message:
-            report.warn("noise_not_standard_normal", noise_message)
-        if measurements:
-            final = _closest(measurements, min_validity, min_coverage)
-        else:
-            final = _measure(ema, pool, latent_dim, scaler, n_eval, seed, tol)
-        if final is None:
-            report.problem(
-                "not_finite",
-                "After training, your generator produces NaN or infinite values: training diverged. "
-                "Clamp the probabilities inside your logs, or use nn.BCELoss.",
-            )
-            return report
-        validity, coverage = final["validity"], final["coverage"]
-        report.metrics.update(validity=validity, coverage=coverage)
-        if measurements:
-            report.metrics["measured_at"] = final["steps_run"]
-
-        when = (
-            f"In {steps} training steps (measured every {eval_every}) the averaged generator never reached both bounds; "
-            f"at its closest, after {final['steps_run']} steps,"
-            if measurements else f"After {steps} training steps"
+            return
+    g_opt = torch.optim.Adam(gen.parameters(), lr=TRAIN_LR, betas=TRAIN_BETAS)
+    d_opt = torch.optim.Adam(disc.parameters(), lr=TRAIN_LR, betas=TRAIN_BETAS)
+    with copyable(gen):  # AveragedModel deep-copies the generator
+        ema = torch.optim.swa_utils.AveragedModel(
+            gen, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(TRAIN_EMA), use_buffers=True
         )
-        if min_validity is not None and validity < min_validity:
-            report.problem(
-                "low_validity",
-                f"{when} only {100 * validity:.0f}% of the generated sequences count up by one "
-                f"at the end (needed: {100 * min_validity:.0f}%; the course's reference gets well above). "
-                "Check that the discriminator learns on real (label 1) and detached fake (label 0) batches, that the "
-                "generator's loss is -log D(G(z)), and that each optimizer steps its own network. If your train_step "
-                "passes its own check, look at your networks: the course's recipe (two hidden layers of 64 units with "
-                "LeakyReLU(0.2), tanh at the generator's end, sigmoid at the discriminator's) learns in a few hundred steps.",
-            )
-        if min_coverage is not None and coverage < min_coverage:
-            if report.warnings:
-                cause = (
-                    "Your noise is the likely cause: narrow, one-sided noise like torch.rand's starts the fakes as one "
-                    "clump, and here the clump never spreads (section 9 of the notebook). Draw it with torch.randn."
+    g_before = [p.detach().clone() for p in gen.parameters()]
+    d_before = [p.detach().clone() for p in disc.parameters()]
+    recorder = _NoiseRecorder(latent_dim)
+    measurements = [] if eval_every is not None else None
+    handle = gen.register_forward_pre_hook(recorder)
+    started = time.perf_counter()
+    try:
+        for step in range(steps):
+            real = data[torch.randint(0, data.shape[0], (batch,))]
+            result = call_student(step_fn, gen, disc, g_opt, d_opt, real, latent_dim)
+            if not result.ok:
+                report.problem(*raised_problem(result.error, "Your train_step", fn=step_fn,
+                                               context=f" on training step {step + 1}", generic=_GENERIC))
+                return
+            returned = result.value
+            losses = None
+            if isinstance(returned, (tuple, list)) and len(returned) == 2:
+                losses = [_as_loss(v) for v in returned]
+            if losses is None or any(v is None for v in losses):
+                report.problem(
+                    "returns_wrong_type",
+                    f"Your train_step returned {returned!r:.80}; it should return two numbers, "
+                    "(generator loss, discriminator loss), e.g. `return g_loss.item(), d_loss.item()`.",
                 )
-            else:
-                cause = "Check that the generator uses its noise, and that your step updates D as often as G."
-            report.problem(
-                "low_coverage",
-                f"{when} your samples cover only {100 * coverage:.0f}% of the range of a, b and c "
-                f"(needed: {100 * min_coverage:.0f}%): the generator makes too narrow a set of sequences, mode "
-                f"collapse. {cause}",
+                return
+            bad_params = any(not torch.isfinite(p).all() for p in gen.parameters())
+            if bad_params or any(v != v or v in (float("inf"), float("-inf")) for v in losses):
+                report.problem(
+                    "not_finite",
+                    f"Training diverged on step {step + 1}: a loss or a weight became NaN or infinite. "
+                    "A log of 0 is the usual cause: clamp the probabilities inside your logs "
+                    "(e.g. torch.log(p.clamp(min=1e-7))) or use nn.BCELoss, which does it for you.",
+                )
+                return
+            ema.update_parameters(gen)
+            if standard_normal_noise and step + 1 == min(10, steps) and recorder.count:
+                early = _noise_problem(recorder.pool())
+                if early:
+                    report.problem("noise_not_standard_normal", early)
+                    report.metrics["steps_run"] = step + 1
+                    return
+            if eval_every is not None and (step + 1) % eval_every == 0 and recorder.count:
+                measured = _measure(ema, recorder.pool(), latent_dim, scaler, n_eval, seed, tol)
+                if measured is None:  # samples not finite: reported below
+                    measurements.clear()
+                    break
+                measured["steps_run"] = step + 1
+                measurements.append(measured)
+                if _clears(measured, min_validity, min_coverage):
+                    break
+    finally:
+        handle.remove()
+    seconds = time.perf_counter() - started
+    report.metrics["seconds"] = seconds
+    report.metrics["steps_run"] = step + 1
+
+    if recorder.count == 0:
+        report.problem(
+            "generator_not_called",
+            f"Your train_step never called the generator with noise of shape (batch, {latent_dim}). "
+            f"Draw the noise inside the step, e.g. torch.randn(real_batch.shape[0], latent_dim).",
+        )
+        return
+    if all(torch.equal(a, b.detach()) for a, b in zip(g_before, gen.parameters())):
+        report.problem(
+            "generator_not_updated",
+            f"After {steps} steps the generator's weights had not changed: your step never calls "
+            "gen_optim.step() after the generator loss's backward (or steps the wrong optimizer).",
+        )
+    if all(torch.equal(a, b.detach()) for a, b in zip(d_before, disc.parameters())):
+        report.problem(
+            "discriminator_not_updated",
+            f"After {steps} steps the discriminator's weights had not changed: your step never calls "
+            "disc_optim.step() after the discriminator loss's backward.",
+        )
+    if not report.passed:
+        return
+
+    pool = recorder.pool()
+    mean, std = float(pool.mean()), float(pool.std()) if pool.numel() > 1 else 0.0
+    report.metrics.update(noise_mean=mean, noise_std=std)
+    noise_message = _noise_problem(pool)
+    if noise_message and standard_normal_noise:
+        report.problem("noise_not_standard_normal", noise_message)
+        return
+    if noise_message:
+        report.warn("noise_not_standard_normal", noise_message)
+    if measurements:
+        final = _closest(measurements, min_validity, min_coverage)
+    else:
+        final = _measure(ema, pool, latent_dim, scaler, n_eval, seed, tol)
+    if final is None:
+        report.problem(
+            "not_finite",
+            "After training, your generator produces NaN or infinite values: training diverged. "
+            "Clamp the probabilities inside your logs, or use nn.BCELoss.",
+        )
+        return
+    validity, coverage = final["validity"], final["coverage"]
+    report.metrics.update(validity=validity, coverage=coverage)
+    if measurements:
+        report.metrics["measured_at"] = final["steps_run"]
+
+    when = (
+        f"In {steps} training steps (measured every {eval_every}) the averaged generator never reached both bounds; "
+        f"at its closest, after {final['steps_run']} steps,"
+        if measurements else f"After {steps} training steps"
+    )
+    if min_validity is not None and validity < min_validity:
+        report.problem(
+            "low_validity",
+            f"{when} only {100 * validity:.0f}% of the generated sequences count up by one "
+            f"at the end (needed: {100 * min_validity:.0f}%; the course's reference gets well above). "
+            "Check that the discriminator learns on real (label 1) and detached fake (label 0) batches, that the "
+            "generator's loss is -log D(G(z)), and that each optimizer steps its own network. If your train_step "
+            "passes its own check, look at your networks: the course's recipe (two hidden layers of 64 units with "
+            "LeakyReLU(0.2), tanh at the generator's end, sigmoid at the discriminator's) learns in a few hundred steps.",
+        )
+    if min_coverage is not None and coverage < min_coverage:
+        if report.warnings:
+            cause = (
+                "Your noise is the likely cause: narrow, one-sided noise like torch.rand's starts the fakes as one "
+                "clump, and here the clump never spreads (section 9 of the notebook). Draw it with torch.randn."
             )
-    return report
+        else:
+            cause = "Check that the generator uses its noise, and that your step updates D as often as G."
+        report.problem(
+            "low_coverage",
+            f"{when} your samples cover only {100 * coverage:.0f}% of the range of a, b and c "
+            f"(needed: {100 * min_coverage:.0f}%): the generator makes too narrow a set of sequences, mode "
+            f"collapse. {cause}",
+        )
 
 
 def _noise_problem(pool: torch.Tensor) -> str:

@@ -1,6 +1,10 @@
 """Running a student's code under a check: one way in, and nothing leaks out.
 
-Every public check is wrapped by :func:`grading_check`. While the check runs:
+Every public check is a body ``body(report, work, ...)`` wrapped by :func:`grading_check`, which
+owns what all checks share: it names the report, validates the student's object (callable, and
+not the course's answer), isolates every random generator and the thread count
+(:mod:`.isolation`), reruns a second input where the hidden tests vary one, and hands the body
+the report to fill. While the check runs:
 
 - what the student's code prints and every warning Python raises (stdout, stderr, the
   C-level stderr of libraries, log records, progress bars) are captured and become
@@ -25,12 +29,14 @@ import sys
 import tempfile
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 from ..reference import ReferenceAnswerUsed, reference_of, refusing
+from .isolation import isolated
 from .report import Report
 
-__all__ = ["Call", "call_student", "describe", "grading_check", "used_reference_message"]
+__all__ = ["Call", "SecondInput", "call_student", "describe", "grading_check", "not_callable_message",
+           "used_reference_message"]
 
 
 @dataclass
@@ -180,34 +186,102 @@ def captured() -> Iterator[_Captured]:
 # ----------------------------------------------------------------------------- the decorator
 
 
-def grading_check(*exercises: str, student: Sequence[str] = ()) -> Callable:
-    """Wrap a public check: capture output, refuse the twins of ``exercises``, refuse twins handed in.
+@dataclass(frozen=True)
+class SecondInput:
+    """Where the hidden tests vary an input, the visible check tries a second one too.
 
-    ``student`` names the check's parameters that hold the student's work (default: the
-    first parameter).
+    When a call leaves every argument named in ``when`` at that value and the first run passed,
+    the check body runs again with the arguments ``use``; its problems are prefixed with
+    ``prefix`` ("On a batch of 9 scores: "). ``doc`` is added to the check's docstring.
     """
 
-    def wrap(check: Callable[..., Report]) -> Callable[..., Report]:
-        signature = inspect.signature(check)
-        names = list(student) or [next(iter(signature.parameters))]
+    when: Dict[str, Any]
+    use: Dict[str, Any]
+    prefix: str
+    doc: str = ""
 
-        @functools.wraps(check)
+    def applies(self, arguments: Dict[str, Any]) -> bool:
+        return all(arguments.get(name) == value for name, value in self.when.items())
+
+
+class _Prefixed:
+    """The check's one report, seen by the second run: its problems say which input they came from."""
+
+    def __init__(self, report: Report, prefix: str):
+        self._report, self._prefix = report, prefix
+
+    def problem(self, code: str, message: str) -> None:
+        self._report.problem(code, self._prefix + message)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._report, name)
+
+
+def not_callable_message(check: str, value: Any) -> str:
+    return (
+        f"{check} needs your function (or class), but was given {describe(value)}. Define it in its answer cell "
+        "(`def ...` or `class ...`), run that cell, then run this one again."
+    )
+
+
+def _refused(report: Report, arguments: Dict[str, Any], names: Sequence[str], defaults: Dict[str, Any]) -> bool:
+    """Record why the student's objects cannot be checked (not callable, the course's answer); True if so."""
+    for name in names:
+        value = arguments.get(name)
+        if value is None and name in defaults and defaults[name] is None:
+            continue  # an optional piece of work left out (the check uses the course's)
+        if not callable(value):
+            report.problem("not_callable", not_callable_message(report.check, value))
+            return True
+        twin = reference_of(value)
+        if twin is not None:
+            report.problem("used_reference", used_reference_message(twin))
+            return True
+    return False
+
+
+def grading_check(*exercises: str, student: Sequence[str] = (), threads: Optional[int] = None,
+                  second: Optional[SecondInput] = None) -> Callable:
+    """Turn a check body ``body(report, work, ...)`` into the public check ``check(work, ...) -> Report``.
+
+    The public check (its signature is the body's without ``report``) does what every check shares:
+
+    - names the report after the check (``check_discriminator_loss``);
+    - validates the student's work: each parameter named in ``student`` (default: the first) must be
+      callable (a function, a class or a module; else the problem ``not_callable``) and must not be
+      the course's answer (``used_reference``); the body then never sees such an object;
+    - runs the body isolated (:func:`~aml_gan.checks.isolation.isolated`: every random generator and
+      the thread count restored afterwards; ``threads`` torch threads inside, when given), with the
+      course's answers to ``exercises`` refusing to run, and the output and warnings of everything
+      it runs captured into the report's warnings;
+    - with ``second``, runs the body again on a second input (:class:`SecondInput`).
+    """
+
+    def wrap(body: Callable[..., None]) -> Callable[..., Report]:
+        signature = inspect.signature(body)
+        public = signature.replace(parameters=list(signature.parameters.values())[1:], return_annotation=Report)
+        names = list(student) or [next(iter(public.parameters))]
+        defaults = {n: p.default for n, p in public.parameters.items() if p.default is not inspect.Parameter.empty}
+
+        @functools.wraps(body)
         def run(*args, **kwargs) -> Report:
-            bound = signature.bind_partial(*args, **kwargs).arguments
-            for name in names:
-                twin = reference_of(bound.get(name))
-                if twin is not None:
-                    report = Report(check.__name__)
-                    report.problem("used_reference", used_reference_message(twin))
-                    return report
-            with captured() as output, refusing(exercises) as refusal:
-                report = check(*args, **kwargs)
+            arguments = public.bind(*args, **kwargs).arguments
+            report = Report(body.__name__)
+            if _refused(report, arguments, names, defaults):
+                return report
+            with captured() as output, refusing(exercises) as refusal, isolated(threads=threads):
+                body(report, *args, **kwargs)
+                if second is not None and report.passed and second.applies({**defaults, **arguments}):
+                    body(_Prefixed(report, second.prefix), *args, **{**kwargs, **second.use})
             if refusal.used:
                 report = Report(report.check)
                 report.problem("used_reference", used_reference_message(refusal.used[0]))
             output.report_into(report)
             return report
 
+        run.__signature__ = public
+        if second is not None and second.doc:
+            run.__doc__ = (body.__doc__ or "") + second.doc
         return run
 
     return wrap

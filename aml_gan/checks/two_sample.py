@@ -57,20 +57,17 @@ is then almost the held-out one; the notebook explains why held-out data matters
 from __future__ import annotations
 
 import contextlib
-import io
 import math
 import os
-import random
 import sys
-import warnings
 from typing import Callable, Iterator, List, Optional
 
 import numpy as np
 import torch
 
-from ..config import torch_threads
 from .report import Report
 from .errors import exception_text, raised_problem
+from .isolation import isolated
 from .student import call_student, describe, grading_check
 
 __all__ = ["check_two_sample_basics", "check_two_sample_test"]
@@ -88,29 +85,6 @@ MEMORIZE_THRESHOLD = 0.65
 
 class _Stop(Exception):
     """Internal: stop checking after a problem that makes later cases meaningless."""
-
-
-@contextlib.contextmanager
-def _seeded(seed: int) -> Iterator[None]:
-    """Seed every global RNG for one call of the student's function, then restore them.
-
-    Warnings and other stderr output (a tqdm bar) inside the call are swallowed:
-    nbgrader gives zero points to a test cell that writes anything to stderr, and
-    a harmless deprecation warning in a student's code must not cost the marks.
-    """
-    py_state = random.getstate()
-    np_state = np.random.get_state()
-    with torch.random.fork_rng(devices=[]), torch_threads(1), warnings.catch_warnings(), \
-            contextlib.redirect_stderr(io.StringIO()):
-        warnings.simplefilter("ignore")
-        torch.manual_seed(seed)
-        np.random.seed(seed)
-        random.seed(seed)
-        try:
-            yield
-        finally:
-            random.setstate(py_state)
-            np.random.set_state(np_state)
 
 
 def _to_number(value) -> Optional[float]:
@@ -184,7 +158,7 @@ class _Session:
         """The student's number for one pair of samples; records problems, raises _Stop on fatal ones."""
         report, name = self.report, self.name
         saved = (real.clone(), fake.clone())
-        with _seeded(self.seed + len(self.calls)), _library_watch(_NOT_ON_THE_GRADER) as ran:
+        with isolated(self.seed + len(self.calls), threads=1), _library_watch(_NOT_ON_THE_GRADER) as ran:
             result = call_student(self.fn, real, fake, **kwargs)
         missing = (ran[0] if ran else None) or _missing_module(result.error, _NOT_ON_THE_GRADER)
         if missing:
@@ -311,8 +285,8 @@ def _check_int(name: str, value, low: int) -> int:
 
 
 @grading_check("two_sample_test")
-def check_two_sample_basics(fn: Callable, *, seed: int = 0, n: int = N_SHIFTED, dim: int = 2,
-                            shift: float = SHIFT) -> Report:
+def check_two_sample_basics(report: Report, fn: Callable, *, seed: int = 0, n: int = N_SHIFTED, dim: int = 2,
+                            shift: float = SHIFT) -> None:
     """The basics of a student's ``fn(real, fake, seed=0) -> float``.
 
     Two calls: ``n`` rows of N(0, I) in ``dim`` dimensions against ``n`` rows whose mean
@@ -329,7 +303,6 @@ def check_two_sample_basics(fn: Callable, *, seed: int = 0, n: int = N_SHIFTED, 
     if not float(shift) >= SHIFT:
         raise ValueError(f"shift must be at least {SHIFT} (clearly separated samples), got {shift!r}.")
     name = getattr(fn, "__name__", "your function")
-    report = Report(f"check_two_sample_basics({name})")
     s = _Session(fn, report, seed, name)
     try:
         what = f"{dim}-D Gaussians {shift:g} apart (shape (n, {dim}))"
@@ -338,15 +311,14 @@ def check_two_sample_basics(fn: Callable, *, seed: int = 0, n: int = N_SHIFTED, 
         real_1d, fake_1d = s.gauss(n, 1).reshape(-1), s.gauss(n, 1, shift).reshape(-1)
         flat = s.call(real_1d, fake_1d, f"N(0, 1) against N({shift:g}, 1) as 1-D tensors of shape (n,)")
     except _Stop:
-        return report
+        return
     if not math.isnan(flat) and "inverted_labels" not in report.codes:
         s.judge_separated(flat, f"N(0, 1) against N({shift:g}, 1) given as (n,) tensors")
     s.judge_flat(column, flat, f"(n, {dim})")
-    return report
 
 
 @grading_check("two_sample_test")
-def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
+def check_two_sample_test(report: Report, fn: Callable, *, seed: int = 0) -> None:
     """Check a student's ``fn(real, fake, seed=0) -> float`` (balanced held-out detector accuracy).
 
     Calls ``fn`` about a dozen times on seeded Gaussian samples of shapes (n, 1),
@@ -356,7 +328,6 @@ def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
     ``.raise_for_problems()``.
     """
     name = getattr(fn, "__name__", "your function")
-    report = Report(f"check_two_sample_test({name})")
     s = _Session(fn, report, seed, name)
     gauss, call, calls = s.gauss, s.call, s.calls
 
@@ -368,7 +339,7 @@ def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
         real_1d, fake_1d = gauss(N_SHIFTED, 1).reshape(-1), gauss(N_SHIFTED, 1, SHIFT).reshape(-1)
         shifted_flat = call(real_1d, fake_1d, "N(0, 1) against N(3, 1) as 1-D tensors of shape (n,)")
     except _Stop:
-        return report
+        return
 
     if all(v == 0.5 for v in calls):
         report.problem(
@@ -377,7 +348,7 @@ def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
             "classifier tells apart 93% of the time. " + _ONE_CLASS + " Or, if it returns a constant: "
             "train the classifier and compute its accuracy on the held-out rows.",
         )
-        return report
+        return
     if len(set(calls)) == 1:
         report.problem(
             "constant_output",
@@ -387,7 +358,7 @@ def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
                "training part holds only real rows and the test part only fake ones."
                if calls[0] in (0.0, 1.0) else ""),
         )
-        return report
+        return
 
     s.judge_separated(shifted, "N(0, 1) against N(3, 1)")
     s.judge_separated(shifted_2d, "2-D Gaussians 3 apart")
@@ -402,7 +373,7 @@ def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
                 for _ in range(MEMORIZE_DRAWS)
             ]
         except _Stop:
-            return report
+            return
         mean = sum(values) / len(values)
         if mean > MEMORIZE_THRESHOLD:
             memorised = True
@@ -428,7 +399,7 @@ def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
             unbalanced = call(gauss(N_MATCHED, 1), gauss(N_UNBALANCED, 1),
                               f"{N_MATCHED} real rows against {N_UNBALANCED} fake rows of the same N(0, 1)")
         except _Stop:
-            return report
+            return
         if abs(unbalanced - 0.5) > MATCHED_TOLERANCE:
             share = N_MATCHED / (N_MATCHED + N_UNBALANCED)
             report.problem(
@@ -446,7 +417,7 @@ def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
         real, fake = gauss(200, 1), gauss(200, 1, 1.0)
         results = []
         for global_seed in (777, 12345):
-            with _seeded(global_seed):
+            with isolated(global_seed, threads=1):
                 again = call_student(fn, real, fake, seed=1)
             if again.ok:
                 results.append(_to_number(again.value))
@@ -458,4 +429,3 @@ def check_two_sample_test(fn: Callable, *, seed: int = 0) -> Report:
         if len(results) == 2 and results[0] != results[1]:
             report.warn("ignores_seed", f"{name} gave {results[0]} and then {results[1]} for the same "
                         "samples and seed=1: seed your split and your model with `seed` so results repeat.")
-    return report

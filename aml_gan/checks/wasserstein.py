@@ -14,8 +14,8 @@ The checks never read source code. The critic loss is probed on fixed scores
 input gradient is known exactly (a linear critic ``C(x) = w . x`` has gradient
 norm ``||w||`` everywhere, so the penalty must be ``(||w|| - 1)**2`` whatever the
 random ``eps``); the critic also records the points it was called on, which shows
-whether they are per-sample interpolates. Checks run inside ``torch.random.fork_rng``
-so they leave the notebook's random state untouched.
+whether they are per-sample interpolates. Like every check, they leave the notebook's
+random state untouched (``grading_check`` restores it).
 """
 from __future__ import annotations
 
@@ -166,8 +166,8 @@ def _clamped_scores(values) -> str:
 
 
 @grading_check("critic_loss")
-def check_critic_loss(loss_fn: Callable, *, seed: int = 1234, batch_sizes: Tuple[int, int] = (6, 4),
-                      dtype: torch.dtype = torch.float32) -> Report:
+def check_critic_loss(report: Report, loss_fn: Callable, *, seed: int = 1234, batch_sizes: Tuple[int, int] = (6, 4),
+                      dtype: torch.dtype = torch.float32) -> None:
     """Grade ``loss_fn(critic_real, critic_fake) -> 0-d tensor``, the Wasserstein critic loss.
 
     Shapes: ``critic_real`` (B_r, 1) and ``critic_fake`` (B_f, 1), raw scores; B_r may differ from B_f.
@@ -181,81 +181,76 @@ def check_critic_loss(loss_fn: Callable, *, seed: int = 1234, batch_sizes: Tuple
     ``missing_fake_term``, ``uses_sigmoid``, ``classifier_loss``, ``squared``, ``squared_scores``, ``abs``,
     ``clamped_scores`` (the loss clamps the scores: some get no gradient).
     """
-    if not callable(loss_fn):
-        raise TypeError(f"check_critic_loss needs your function, got {type(loss_fn).__name__}.")
     if len(batch_sizes) != 2 or min(batch_sizes) < 1 or batch_sizes[0] == batch_sizes[1]:
         raise ValueError(f"batch_sizes must be two different positive sizes (real, fake), got {batch_sizes!r}.")
-    report = Report("critic loss")
     name = "critic_loss"
-    with torch.random.fork_rng(devices=[]):
-        # Equal batch sizes first: a loss that subtracts element-wise still gets a precise diagnosis.
-        g = torch.Generator().manual_seed(seed + 1)
-        r_eq = torch.randn(5, 1, generator=g, dtype=dtype) + 1.0
-        f_eq = torch.randn(5, 1, generator=g, dtype=dtype) - 1.0
-        values = []
-        for real, fake in [(r_eq, f_eq)] + list(_critic_probes(seed, tuple(batch_sizes), dtype)):
-            real_in = real.clone().requires_grad_(True)
-            fake_in = fake.clone().requires_grad_(True)
-            out = _call(report, loss_fn, (real_in, fake_in), name)
-            if report.problems:
-                if report.codes == ["raised"] and real.shape[0] != fake.shape[0]:
-                    report.problems.clear()
-                    report.problem(
-                        "needs_equal_batches",
-                        f"{name} fails when the real and fake batches have different sizes ({real.shape[0]} and "
-                        f"{fake.shape[0]}). The two "
-                        "averages are separate expectations: compute critic_fake.mean() and critic_real.mean() "
-                        "on their own, then subtract.",
-                    )
-                return report
-            out = _scalar(report, out, name, _CRITIC_WHAT)
-            if out is None:
-                return report
-            values.append((real, fake, real_in, fake_in, out))
-
-        for real, fake, real_in, fake_in, out in values:
-            want = (fake.mean() - real.mean()).double()
-            if not torch.allclose(out.detach().double(), want, rtol=1e-4, atol=1e-5):
-                for code, (formula, message) in _CRITIC_BUGS.items():
-                    if all(
-                        torch.allclose(o.detach().double(), formula(r, f).double(), rtol=1e-4, atol=1e-5)
-                        for r, f, _, _, o in values
-                    ):
-                        report.problem(code, message)
-                        return report
-                clamp = _clamped_scores(values)
-                if clamp:
-                    report.problem("clamped_scores", clamp)
-                    return report
+    # Equal batch sizes first: a loss that subtracts element-wise still gets a precise diagnosis.
+    g = torch.Generator().manual_seed(seed + 1)
+    r_eq = torch.randn(5, 1, generator=g, dtype=dtype) + 1.0
+    f_eq = torch.randn(5, 1, generator=g, dtype=dtype) - 1.0
+    values = []
+    for real, fake in [(r_eq, f_eq)] + list(_critic_probes(seed, tuple(batch_sizes), dtype)):
+        real_in = real.clone().requires_grad_(True)
+        fake_in = fake.clone().requires_grad_(True)
+        out = _call(report, loss_fn, (real_in, fake_in), name)
+        if report.problems:
+            if report.codes == ["raised"] and real.shape[0] != fake.shape[0]:
+                report.problems.clear()
                 report.problem(
-                    "wrong_value",
-                    f"For real scores with mean {real.mean().item():.4f} and fake scores with mean "
-                    f"{fake.mean().item():.4f}, {name} returned {out.item():.4f} instead of "
-                    f"{want.item():.4f}. The critic loss is the {_CRITIC_WHAT}.",
+                    "needs_equal_batches",
+                    f"{name} fails when the real and fake batches have different sizes ({real.shape[0]} and "
+                    f"{fake.shape[0]}). The two "
+                    "averages are separate expectations: compute critic_fake.mean() and critic_real.mean() "
+                    "on their own, then subtract.",
                 )
-                return report
+            return
+        out = _scalar(report, out, name, _CRITIC_WHAT)
+        if out is None:
+            return
+        values.append((real, fake, real_in, fake_in, out))
 
-        for real, fake, real_in, fake_in, out in values:
-            if not out.requires_grad:
+    for real, fake, real_in, fake_in, out in values:
+        want = (fake.mean() - real.mean()).double()
+        if not torch.allclose(out.detach().double(), want, rtol=1e-4, atol=1e-5):
+            for code, (formula, message) in _CRITIC_BUGS.items():
+                if all(
+                    torch.allclose(o.detach().double(), formula(r, f).double(), rtol=1e-4, atol=1e-5)
+                    for r, f, _, _, o in values
+                ):
+                    report.problem(code, message)
+                    return
+            clamp = _clamped_scores(values)
+            if clamp:
+                report.problem("clamped_scores", clamp)
+                return
+            report.problem(
+                "wrong_value",
+                f"For real scores with mean {real.mean().item():.4f} and fake scores with mean "
+                f"{fake.mean().item():.4f}, {name} returned {out.item():.4f} instead of "
+                f"{want.item():.4f}. The critic loss is the {_CRITIC_WHAT}.",
+            )
+            return
+
+    for real, fake, real_in, fake_in, out in values:
+        if not out.requires_grad:
+            report.problem(
+                "not_differentiable",
+                f"{name} has the right value but no gradient flows through it (it does not require grad). "
+                "Avoid `.detach()`, `.item()`, `torch.no_grad()` or NumPy: build it from the score tensors "
+                "with torch operations.",
+            )
+            return
+        grads = torch.autograd.grad(out, (real_in, fake_in), allow_unused=True)
+        want = (torch.full_like(real, -1.0 / real.shape[0]), torch.full_like(fake, 1.0 / fake.shape[0]))
+        for got, expect, which in zip(grads, want, ("real", "fake")):
+            if got is None or not torch.allclose(got, expect, rtol=1e-4, atol=1e-6):
                 report.problem(
                     "not_differentiable",
-                    f"{name} has the right value but no gradient flows through it (it does not require grad). "
-                    "Avoid `.detach()`, `.item()`, `torch.no_grad()` or NumPy: build it from the score tensors "
-                    "with torch operations.",
+                    f"{name} has the right value but its gradient with respect to the {which} scores is "
+                    "wrong (part of it is detached or computed outside torch). Build the loss from the "
+                    "score tensors with torch operations only.",
                 )
-                return report
-            grads = torch.autograd.grad(out, (real_in, fake_in), allow_unused=True)
-            want = (torch.full_like(real, -1.0 / real.shape[0]), torch.full_like(fake, 1.0 / fake.shape[0]))
-            for got, expect, which in zip(grads, want, ("real", "fake")):
-                if got is None or not torch.allclose(got, expect, rtol=1e-4, atol=1e-6):
-                    report.problem(
-                        "not_differentiable",
-                        f"{name} has the right value but its gradient with respect to the {which} scores is "
-                        "wrong (part of it is detached or computed outside torch). Build the loss from the "
-                        "score tensors with torch operations only.",
-                    )
-                    return report
-    return report
+                return
 
 
 # --------------------------------------------------------------------------------------- gradient penalty
@@ -416,7 +411,8 @@ def _gp_error(err: BaseException, batch: int, sample_shape: Tuple[int, ...]) -> 
 
 
 @grading_check("gradient_penalty")
-def check_gradient_penalty(penalty_fn: Callable, *, sample_shape: Sequence[int] = (2,), batch: int = 256) -> Report:
+def check_gradient_penalty(report: Report, penalty_fn: Callable, *, sample_shape: Sequence[int] = (2,),
+                           batch: int = 256) -> None:
     """Grade ``penalty_fn(critic, real, fake) -> 0-d tensor``, the WGAN-GP gradient penalty.
 
     ``real`` and ``fake`` have shape ``(batch, *sample_shape)``. Probes with linear critics of
@@ -431,89 +427,84 @@ def check_gradient_penalty(penalty_fn: Callable, *, sample_shape: Sequence[int] 
     ``squared_norm``, ``missing_one``, ``missing_one_no_square``, ``sum_not_mean``, ``norm_over_batch``,
     ``grad_of_mean``, ``norm_wrong_dim``, ``norm_not_per_sample``, ``one_sided``).
     """
-    if not callable(penalty_fn):
-        raise TypeError(f"check_gradient_penalty needs your function, got {type(penalty_fn).__name__}.")
     sample_shape = tuple(int(s) for s in sample_shape)
     if not sample_shape or min(sample_shape) < 1:
         raise ValueError(f"sample_shape must be a non-empty shape like (2,) or (1, 4, 4), got {sample_shape}.")
     if int(batch) < 16:
         raise ValueError(f"batch must be at least 16 so the mixing weights can be checked, got {batch}.")
     batch = int(batch)
-    report = Report("gradient penalty")
     name = "gradient_penalty"
     features = int(math.prod(sample_shape))
-    with torch.random.fork_rng(devices=[]):
-        g = torch.Generator().manual_seed(2024)
-        real = torch.randn((batch,) + sample_shape, generator=g) + 1.0
-        fake = torch.randn((batch,) + sample_shape, generator=g) - 1.0
-        direction = torch.rand(features, generator=g) + 0.2
-        direction = direction / direction.norm()
-        probes = []
-        for norm in (3.0, 0.5):
-            critic = _LinearProbeCritic(direction * norm)
-            result = call_student(penalty_fn, critic, real.clone(), fake.clone())
-            if not result.ok:
-                named = _gp_error(result.error, batch, sample_shape)
-                report.problem(*(named or raised_problem(result.error, name, fn=penalty_fn,
-                                                         hint="It should return a single number as a 0-d tensor.")))
-                return report
-            out = result.value
-            value = _scalar(report, out, name, _GP_WHAT)
-            if value is None:
-                return report
-            if not probes:
-                _interpolation_problems(report, critic, real, fake, name)
-                if report.problems:
-                    return report
-            probes.append((norm, critic, value))
+    g = torch.Generator().manual_seed(2024)
+    real = torch.randn((batch,) + sample_shape, generator=g) + 1.0
+    fake = torch.randn((batch,) + sample_shape, generator=g) - 1.0
+    direction = torch.rand(features, generator=g) + 0.2
+    direction = direction / direction.norm()
+    probes = []
+    for norm in (3.0, 0.5):
+        critic = _LinearProbeCritic(direction * norm)
+        result = call_student(penalty_fn, critic, real.clone(), fake.clone())
+        if not result.ok:
+            named = _gp_error(result.error, batch, sample_shape)
+            report.problem(*(named or raised_problem(result.error, name, fn=penalty_fn,
+                                                     hint="It should return a single number as a 0-d tensor.")))
+            return
+        out = result.value
+        value = _scalar(report, out, name, _GP_WHAT)
+        if value is None:
+            return
+        if not probes:
+            _interpolation_problems(report, critic, real, fake, name)
+            if report.problems:
+                return
+        probes.append((norm, critic, value))
 
-        got = [value.item() for _, _, value in probes]
-        want = [(norm - 1) ** 2 for norm, _, _ in probes]
-        if any(abs(g_ - w_) > 1e-4 * max(1.0, w_) for g_, w_ in zip(got, want)):
-            tables = [_gp_candidates(critic.weight.detach(), batch, sample_shape) for _, critic, _ in probes]
-            for code in tables[0]:
-                values = [table[code] for table in tables]
-                if all(abs(g_ - c_) <= 1e-4 * max(1.0, abs(c_)) for g_, c_ in zip(got, values)):
-                    report.problem(code, _GP_MESSAGES[code])
-                    return report
-            norm, i = (3.0, 0) if abs(got[0] - want[0]) > 1e-4 * max(1.0, want[0]) else (0.5, 1)
+    got = [value.item() for _, _, value in probes]
+    want = [(norm - 1) ** 2 for norm, _, _ in probes]
+    if any(abs(g_ - w_) > 1e-4 * max(1.0, w_) for g_, w_ in zip(got, want)):
+        tables = [_gp_candidates(critic.weight.detach(), batch, sample_shape) for _, critic, _ in probes]
+        for code in tables[0]:
+            values = [table[code] for table in tables]
+            if all(abs(g_ - c_) <= 1e-4 * max(1.0, abs(c_)) for g_, c_ in zip(got, values)):
+                report.problem(code, _GP_MESSAGES[code])
+                return
+        norm, i = (3.0, 0) if abs(got[0] - want[0]) > 1e-4 * max(1.0, want[0]) else (0.5, 1)
+        report.problem(
+            "wrong_value",
+            f"With a critic whose gradient norm is {norm} everywhere, the penalty should be "
+            f"({norm} - 1)^2 = {want[i]:.4f}, but {name} returned {got[i]:.4f}. Compute {_GP_WHAT}.",
+        )
+        return
+
+    for norm, critic, value in probes:
+        if not value.requires_grad or value.grad_fn is None:
             report.problem(
-                "wrong_value",
-                f"With a critic whose gradient norm is {norm} everywhere, the penalty should be "
-                f"({norm} - 1)^2 = {want[i]:.4f}, but {name} returned {got[i]:.4f}. Compute {_GP_WHAT}.",
+                "no_create_graph",
+                "Your penalty has the right value but the critic cannot be trained through it: it is "
+                "detached from the critic's weights. Pass create_graph=True to torch.autograd.grad (and keep "
+                "the result as a tensor).",
             )
-            return report
-
-        for norm, critic, value in probes:
-            if not value.requires_grad or value.grad_fn is None:
-                report.problem(
-                    "no_create_graph",
-                    "Your penalty has the right value but the critic cannot be trained through it: it is "
-                    "detached from the critic's weights. Pass create_graph=True to torch.autograd.grad (and keep "
-                    "the result as a tensor).",
-                )
-                return report
-            critic.zero_grad()
-            try:
-                value.backward()
-            except RuntimeError as err:
-                report.problem(
-                    "no_create_graph",
-                    f"Backpropagating your penalty failed ({str(err).splitlines()[0][:120]}). Pass "
-                    "create_graph=True to torch.autograd.grad so the penalty stays differentiable.",
-                )
-                return report
-            w = critic.weight.detach()
-            want_grad = 2 * (norm - 1) * w / w.norm()
-            if critic.weight.grad is None or not torch.allclose(critic.weight.grad, want_grad, rtol=1e-3, atol=1e-5):
-                report.problem(
-                    "no_create_graph",
-                    "Your penalty has the right value but its gradient with respect to the critic's weights is "
-                    "wrong. Pass create_graph=True to torch.autograd.grad, and do not detach the gradients "
-                    "before taking their norm.",
-                )
-                return report
-    return report
+            return
+        critic.zero_grad()
+        try:
+            value.backward()
+        except RuntimeError as err:
+            report.problem(
+                "no_create_graph",
+                f"Backpropagating your penalty failed ({str(err).splitlines()[0][:120]}). Pass "
+                "create_graph=True to torch.autograd.grad so the penalty stays differentiable.",
+            )
+            return
+        w = critic.weight.detach()
+        want_grad = 2 * (norm - 1) * w / w.norm()
+        if critic.weight.grad is None or not torch.allclose(critic.weight.grad, want_grad, rtol=1e-3, atol=1e-5):
+            report.problem(
+                "no_create_graph",
+                "Your penalty has the right value but its gradient with respect to the critic's weights is "
+                "wrong. Pass create_graph=True to torch.autograd.grad, and do not detach the gradients "
+                "before taking their norm.",
+            )
+            return
 
 
 __all__ = ["check_critic_loss", "check_gradient_penalty"]

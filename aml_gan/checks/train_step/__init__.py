@@ -8,7 +8,7 @@ The student's step follows the course convention::
 Where to look:
 
 - ``probes.py``: the networks a step runs on (the check's probe pair, or copies of yours);
-- ``recording.py``: spy optimizers, hooks, the patched ``backward``, the seeded sandbox;
+- ``recording.py``: spy optimizers, hooks, the patched ``backward``;
 - ``diagnosis.py``: from what was recorded to the problems, in small named steps;
 - ``messages.py``: what the student reads (the text naming a loss is in ``../loss_text.py``).
 
@@ -32,7 +32,7 @@ from ..loss_text import raw_scores_text
 from ..report import Report
 from ..student import call_student, describe, grading_check
 from . import messages as say
-from .diagnosis import Diagnosis, Findings
+from .diagnosis import Diagnosis
 from .probes import (
     DEFAULT_LATENT,
     STUDENT_BATCH,
@@ -46,7 +46,8 @@ from .probes import (
     spread_scores,
     try_generate,
 )
-from .recording import DISC, GEN, SPY_LR, Instruments, Recording, SpyOptimizer, patched_backward, sandbox
+from ..isolation import seed_all
+from .recording import DISC, GEN, SEED, SPY_LR, Instruments, Recording, SpyOptimizer, patched_backward
 
 __all__ = ["check_train_step"]
 
@@ -80,6 +81,7 @@ class Run:
 
 @grading_check("train_step", student=("fn",))
 def check_train_step(
+    report: Report,
     fn: Callable,
     *,
     gen: Optional[nn.Module] = None,
@@ -87,7 +89,7 @@ def check_train_step(
     latent_dim: Optional[Union[int, Tuple[int, ...]]] = None,
     batch: Optional[Union[int, torch.Tensor]] = None,
     calls: int = 3,
-) -> Report:
+) -> None:
     """Run ``fn`` (a student's ``train_step``) on instrumented networks and report its bugs.
 
     ``fn(gen, disc, gen_optim, disc_optim, real_batch, latent_dim) -> (g_loss, d_loss)``
@@ -138,8 +140,7 @@ def check_train_step(
         display(report)
         report.raise_for_problems()
     """
-    _check_arguments(fn, gen, disc, calls, batch)
-    report = Report("check_train_step")
+    _check_arguments(gen, disc, calls, batch)
     if gen is None:
         device, threads = torch.device("cpu"), 1
         latent_dim = DEFAULT_LATENT if latent_dim is None else latent_dim
@@ -154,31 +155,30 @@ def check_train_step(
         size = sum(p.numel() for p in list(gen.parameters()) + list(disc.parameters()))
         threads = 1 if size < 200_000 else None
 
-    with sandbox(device, threads):
-        if gen is None:
-            nets = Networks(ProbeGenerator(latent_dim), ProbeDiscriminator(), probe_real_batch(batch), latent_dim, True)
-        else:
-            nets = _student_networks(gen, disc, latent_dim, batch, device, report)
-            if nets is None:
-                return report
-        if nets.real.dim() == 0 or nets.real.shape[0] < 2:
-            raise ValueError("batch must hold at least 2 samples along its first dimension.")
-        found, run = _check_once(fn, nets, calls)
-        if found.scores_as_probabilities and gen is not None:
-            low, high = score_range(run.rec.disc_outputs)
-            again = _student_networks(gen, disc, latent_dim, nets.real, device, report, with_sigmoid=True)
-            found_again, run_again = _check_once(fn, again, calls)
-            if "sigmoid_applied_twice" not in found_again.problems:  # the step was written for probabilities
-                found, nets, run = found_again, again, run_again
-                found.warn("missing_sigmoid", raw_scores_text(low, high))
-        if not found.problems:
-            for code, message in _probes_after_a_clean_run(fn, nets, run).items():
-                found.problem(code, message)
-    for code, message in found.problems.items():
-        report.problem(code, message)
-    for code, message in found.warnings.items():
-        report.warn(code, message)
-    return report
+    seed_all(SEED, device)  # grading_check restores every generator and the thread count afterwards
+    if threads:
+        torch.set_num_threads(threads)
+    if gen is None:
+        nets = Networks(ProbeGenerator(latent_dim), ProbeDiscriminator(), probe_real_batch(batch), latent_dim, True)
+    else:
+        nets = _student_networks(gen, disc, latent_dim, batch, device, report)
+        if nets is None:
+            return
+    if nets.real.dim() == 0 or nets.real.shape[0] < 2:
+        raise ValueError("batch must hold at least 2 samples along its first dimension.")
+    run, scores_as_probabilities = _check_once(fn, nets, calls, report)
+    if scores_as_probabilities and gen is not None:
+        low, high = score_range(run.rec.disc_outputs)
+        again = _student_networks(gen, disc, latent_dim, nets.real, device, report, with_sigmoid=True)
+        found_again = Report(report.check)  # a second candidate: kept if the step was written for probabilities
+        run_again, _ = _check_once(fn, again, calls, found_again)
+        if "sigmoid_applied_twice" not in found_again.codes:
+            nets, run = again, run_again
+            report.problems[:], report.warnings[:] = found_again.problems, found_again.warnings
+            report.warn("missing_sigmoid", raw_scores_text(low, high))
+    if report.passed:
+        for code, message in _probes_after_a_clean_run(fn, nets, run).items():
+            report.problem(code, message)
 
 
 #: at least this many noise values before their distribution is judged (all of them >= 0, or all
@@ -228,9 +228,7 @@ def _losses_at_a_sure_discriminator(fn: Callable, nets: Networks, level: float) 
     return tuple(numbers)
 
 
-def _check_arguments(fn, gen, disc, calls, batch) -> None:
-    if not callable(fn):
-        raise TypeError(f"check_train_step needs your train_step function, got {describe(fn)}: pass it without calling it.")
+def _check_arguments(gen, disc, calls, batch) -> None:
     if (gen is None) != (disc is None):
         raise ValueError("Pass both networks (gen=... and disc=...) or neither (the check then builds its own).")
     for name, net in (("gen", gen), ("disc", disc)):
@@ -303,41 +301,37 @@ def _run(fn: Callable, nets: Networks, calls: int) -> Run:
     return run
 
 
-def _check_once(fn: Callable, nets: Networks, calls: int) -> Tuple[Findings, Run]:
+def _check_once(fn: Callable, nets: Networks, calls: int, found: Report) -> Tuple[Run, bool]:
+    """Run the step ``calls`` times and write what is wrong into ``found``; also returns whether the
+    discriminator gives raw scores that the step's losses treat as probabilities."""
     run = _run(fn, nets, calls)
     rec = run.rec
     probabilities = nets.probabilities
     if probabilities is None:
         probabilities = outputs_probabilities(nets.spare_disc, rec.disc_outputs, nets.real)
-    found = Findings()
+    scores_as_probabilities = False
     if run.error is not None:
-        _raised(found, run, probabilities)
+        scores_as_probabilities = _raised(found, run, probabilities)
         if not run.calls_done:
-            return found, run
+            return run, scores_as_probabilities
     elif not rec.forward_calls[GEN] or not rec.forward_calls[DISC]:
         missing = " and ".join(n for n, k in (("generator", GEN), ("discriminator", DISC)) if not rec.forward_calls[k])
         found.problem("ignored_arguments", say.IGNORED_ARGUMENTS.format(missing=missing))
-        return found, run
+        return run, False
     elif rec.disc_output_not_tensor:
         found.problem("returns_wrong_type", say.DISC_OUTPUT_NOT_TENSOR)
-        return found, run
-    diagnosed = Diagnosis(rec, probabilities, run.calls_done, run.returns).run()
-    for code, message in diagnosed.problems.items():
-        found.problem(code, message)
-    for code, message in diagnosed.warnings.items():
-        found.warn(code, message)
-    found.scores_as_probabilities = found.scores_as_probabilities or diagnosed.scores_as_probabilities
-    return found, run
+        return run, False
+    diagnosed = Diagnosis(rec, probabilities, run.calls_done, run.returns, found).run()
+    return run, scores_as_probabilities or diagnosed
 
 
-def _raised(found: Findings, run: Run, probabilities: bool) -> None:
+def _raised(found: Report, run: Run, probabilities: bool) -> bool:
+    """Explain the error the step raised; True when raw scores reached a loss that wants probabilities."""
     exc = run.error
     kind = error_kind(exc)
     if kind == "not_implemented":
         found.problem("not_implemented", f"Your train_step still raises NotImplementedError. {exception_hint(exc)}")
-        return
-    if kind == "bce_range" and not probabilities:
-        found.scores_as_probabilities = True  # checked again with a sigmoid added: the network is at fault
+        return False
     steps = run.rec.steps
     changed = {GEN: "generator", DISC: "discriminator"}[steps[-1].net] if steps else None
     hint = exception_hint(exc, changed=changed)
@@ -350,3 +344,4 @@ def _raised(found: Findings, run: Run, probabilities: bool) -> None:
         found.problem("not_scalar", say.LOSS_NOT_SCALAR)
     if kind == "no_grad" and run.disc_frozen_at_error:
         found.problem("discriminator_not_updated", say.DISC_FROZEN_FOR_ITS_LOSS)
+    return kind == "bce_range" and not probabilities  # checked again with a sigmoid added: the network is at fault

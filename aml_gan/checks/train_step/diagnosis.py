@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -31,6 +31,7 @@ from ..loss_text import (
     sigmoid_applied_twice_text,
     soft_target_accepted,
 )
+from ..report import Report
 from . import messages as say
 from .recording import DISC, FAKE, GEN, NETS, REAL, UNKNOWN, BackwardPass, DiscriminatorCall, OptimizerStep, Recording
 
@@ -87,21 +88,6 @@ class StepUse:
     scale: float
 
 
-@dataclass
-class Findings:
-    """Problems and warnings, once per code, in the order found."""
-
-    problems: Dict[str, str] = field(default_factory=dict)
-    warnings: Dict[str, str] = field(default_factory=dict)
-    scores_as_probabilities: bool = False  # a raw-score discriminator, but the step's losses expect probabilities
-
-    def problem(self, code: str, message: str) -> None:
-        self.problems.setdefault(code, message)
-
-    def warn(self, code: str, message: str) -> None:
-        self.warnings.setdefault(code, message)
-
-
 def read_pass(bpass: BackwardPass, family: str) -> PassReading:
     terms = []
     for dcall, grad in bpass.score_grads:
@@ -146,14 +132,19 @@ def explain_step(step: OptimizerStep, rec: Recording) -> StepUse:
 
 
 class Diagnosis:
-    """Reads one Recording; :meth:`run` returns the Findings."""
+    """Reads one Recording; :meth:`run` writes what it finds into ``found``, the check's report.
 
-    def __init__(self, rec: Recording, probabilities: bool, calls_done: int, returns: Sequence):
+    ``scores_as_probabilities`` is set when the discriminator gives raw scores but the step's
+    losses expect probabilities (the check then tries again with a sigmoid added).
+    """
+
+    def __init__(self, rec: Recording, probabilities: bool, calls_done: int, returns: Sequence, found: Report):
         self.rec = rec
         self.family = "prob" if probabilities else "logit"
         self.calls_done = calls_done
         self.returns = list(returns)
-        self.found = Findings()
+        self.found = found
+        self.scores_as_probabilities = False
         self.readings = [read_pass(p, self.family) for p in rec.passes]
         self.uses = [explain_step(st, rec) for st in rec.steps]
         self.used_by: Dict[str, set] = {GEN: set(), DISC: set()}
@@ -167,7 +158,8 @@ class Diagnosis:
 
     # ------------------------------------------------------------------ the run
 
-    def run(self) -> Findings:
+    def run(self) -> bool:
+        """Diagnose the recording into the report; returns ``scores_as_probabilities``."""
         if not self.order_problems():
             self.one_backward_for_both()
             self.losses_in_the_wrong_update()
@@ -178,7 +170,7 @@ class Diagnosis:
             self.loss_contents()
             self.habits()
         self.returned_values()
-        return self.found
+        return self.scores_as_probabilities
 
     # ------------------------------------------------------------------ roles
 
@@ -360,7 +352,7 @@ class Diagnosis:
             return
         # raw scores read as probabilities: the check runs again with a sigmoid added (see __init__.py);
         # what follows is the verdict when that run shows the step was written for raw scores after all
-        self.found.scores_as_probabilities = wrong_family == "raw"
+        self.scores_as_probabilities = wrong_family == "raw"
         d_other = self._other_gan(d_terms, discriminator=True)
         g_other = self._other_gan(g_terms, discriminator=False)
         if d_other and g_other:
@@ -430,7 +422,7 @@ class Diagnosis:
             for c in range(self.calls_done):
                 if sum(1 for s in self.rec.steps if s.call == c and s.net == net) > 1:
                     self.found.warn("extra_steps", say.extra_steps(net))
-        if "generator_grads_from_disc_loss" not in self.found.problems and any(
+        if "generator_grads_from_disc_loss" not in self.found.codes and any(
                 r.role == DISC and r.bpass.touches(GEN) for r in self.readings):
             self.found.warn("disc_loss_not_detached", say.DISC_LOSS_NOT_DETACHED)
         rows = self.rec.real.shape[0]
@@ -448,7 +440,7 @@ class Diagnosis:
             g, d = (float(v) for v in value)
             if not (math.isfinite(g) and math.isfinite(d)):
                 self.found.problem("not_finite", say.NOT_FINITE)
-                self.found.scores_as_probabilities = self.found.scores_as_probabilities or self.family == "logit"
+                self.scores_as_probabilities = self.scores_as_probabilities or self.family == "logit"
                 return
             g_vals = self._loss_values(c, GEN)
             d_vals = self._loss_values(c, DISC)
