@@ -27,6 +27,7 @@ from torch import nn
 
 from .errors import exception_text, raised_problem
 from .layers import layer_mismatch, parameter_count, run_traced
+from .networks import device_of, forward, output_shape, probabilities, tanh_range
 from .report import Report
 from .student import call_student, describe, grading_check
 
@@ -353,42 +354,21 @@ def check_dcgan_pair(report: Report, gen: nn.Module, disc: nn.Module, latent_dim
     """Check assembled networks: G maps (B, nz) to (B, 3, S, S) in [-1, 1]; D maps that to (B, 1) in (0, 1).
 
     Problem codes: ``not_implemented``, ``raised``, ``returns_wrong_type``, ``wrong_output_shape``,
-    ``output_out_of_range``, ``output_not_probability``.
+    ``output_out_of_range``, ``softmax_output``, ``output_not_probability`` (see :mod:`.networks`).
     """
     torch.manual_seed(0)
-    device = next(iter(gen.parameters()), torch.empty(0)).device
-    z = torch.randn(batch, latent_dim, device=device)
+    z = torch.randn(batch, latent_dim, device=device_of(gen))
+    want = (batch, 3, image_size, image_size)
     with torch.no_grad():
-        made = call_student(gen, z)
-    if not made.ok:
-        report.problem(*raised_problem(made.error, "The generator", context=f" on noise of shape {(batch, latent_dim)}"))
-        return
-    fake, want = made.value, (batch, 3, image_size, image_size)
-    if not isinstance(fake, torch.Tensor):
-        report.problem("returns_wrong_type", f"The generator returned {describe(fake)}; it must return one tensor.")
-        return
-    if tuple(fake.shape) != want:
-        report.problem("wrong_output_shape", f"The generator made {tuple(fake.shape)} from noise "
-                                             f"{(batch, latent_dim)}; expected {want}.")
-        return
-    if fake.min() < -1 - 1e-5 or fake.max() > 1 + 1e-5:
-        report.problem("output_out_of_range", "The generator's pictures leave [-1, 1]: end it with nn.Tanh(), "
-                                              "the range of the data.")
-    with torch.no_grad():
-        scored = call_student(disc, fake)
-    if not scored.ok:
-        report.problem(*raised_problem(scored.error, "The discriminator", context=f" on pictures of shape {want}"))
-        return
-    score = scored.value
-    if not isinstance(score, torch.Tensor):
-        report.problem("returns_wrong_type", f"The discriminator returned {describe(score)}; it must return one "
-                                             "tensor of scores.")
-    elif tuple(score.shape) != (batch, 1):
-        report.problem("wrong_output_shape", f"The discriminator returned {tuple(score.shape)}; expected "
-                                             f"({batch}, 1), one probability per picture.")
-    elif score.min() < 0 or score.max() > 1:
-        report.problem("output_not_probability", "The discriminator's outputs leave [0, 1]: it should return the "
-                                                  "probability that a picture is real (a sigmoid at the end).")
+        fake = forward(gen, z, "generator", report)
+        if fake is None or not output_shape(report, fake, want, "generator", f"noise of shape {(batch, latent_dim)}",
+                                            "one picture per noise vector"):
+            return
+        tanh_range(report, gen, z, fake, "images", centred=False)
+        score = forward(disc, fake, "discriminator", report)
+        if score is not None and output_shape(report, score, (batch, 1), "discriminator", f"pictures of shape {want}",
+                                              "one probability per picture"):
+            probabilities(report, disc, fake, score, "picture")
 
 
 __all__ = ["check_generator_block", "check_discriminator_block", "check_dcgan_pair"]

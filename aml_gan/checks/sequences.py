@@ -16,7 +16,7 @@ modules or as factories (a class or a function): ``make_gen(latent_dim)`` and
 from __future__ import annotations
 
 import time
-from typing import Callable, Optional, Union
+from typing import Callable, Optional
 
 import torch
 from torch import nn
@@ -24,9 +24,22 @@ from torch import nn
 from ..data.sequences import SEQUENCE_LENGTH, SequenceScaler, make_sequences
 from ..metrics.sequences import DEFAULT_TOL, sample_sequences, sequence_coverage, sequence_validity
 from .errors import raised_problem
-from .layers import copy_network, copyable, last_layers_after, layer_mismatch, run_traced, spectral_normalised
+from .layers import copyable, spectral_normalised
+from .networks import (
+    GENERIC,
+    Factory,
+    build,
+    device_of,
+    finite,
+    forward,
+    gradient_reaches,
+    has_parameters,
+    output_shape,
+    probabilities,
+    tanh_range,
+)
 from .report import Report
-from .student import call_student, describe, grading_check
+from .student import call_student, grading_check
 from .train_step import check_train_step
 
 _SEED = 4242
@@ -37,73 +50,6 @@ TRAIN_LR = 1e-3
 TRAIN_BETAS = (0.5, 0.999)
 TRAIN_BATCH = 128
 TRAIN_EMA = 0.99
-
-Factory = Union[nn.Module, Callable[..., nn.Module]]
-
-_GENERIC = "Fix it and run the check again."  # errors.exception_hint shows the line first, or says how to see it
-
-
-def _build(factory: Factory, args: tuple, role: str, report: Report) -> Optional[nn.Module]:
-    """A fresh module from a factory, or a deep copy of a module; None (with a problem) on failure."""
-    if isinstance(factory, nn.Module):
-        return copy_network(factory)
-    result = call_student(factory, *args)
-    if not result.ok:
-        report.problem(*raised_problem(result.error, f"Building your {role}", generic=_GENERIC))
-        return None
-    if not isinstance(result.value, nn.Module):
-        report.problem(
-            "not_a_module",
-            f"Your {role} should be a torch.nn.Module (subclass nn.Module and call super().__init__()); "
-            f"building it gave {describe(result.value)}.",
-        )
-        return None
-    return result.value
-
-
-def _forward(net: nn.Module, x: torch.Tensor, role: str, report: Report, worked_for: Optional[int] = None) -> Optional[torch.Tensor]:
-    traced = run_traced(net, x)
-    if traced.error is not None:
-        hint = layer_mismatch(traced)
-        if worked_for is not None:
-            hint = (
-                f"It worked for a batch of {worked_for} but not of {x.shape[0]}: do not hard-code the batch size "
-                f"in forward; use the input's .shape[0], or reshape with view(-1, ...)."
-            )
-        report.problem(*raised_problem(traced.error, f"Calling your {role}", context=f" on a batch of shape {tuple(x.shape)}",
-                                       generic=_GENERIC, hint=hint))
-        return None
-    if not isinstance(traced.output, torch.Tensor):
-        report.problem("returns_wrong_type", f"Your {role} returned {describe(traced.output)}; return one tensor.")
-        return None
-    return traced.output
-
-
-def _after_last(net: nn.Module, x: torch.Tensor, kinds) -> str:
-    """The layers that run after the network's last layer of ``kinds`` ("nn.BatchNorm1d"), or "" when none do."""
-    traced = run_traced(net, x)
-    if traced.error is not None:
-        return ""
-    after = last_layers_after(traced.order, kinds)
-    return ", then ".join(f"nn.{m._get_name()}" for m in after)
-
-
-def _has_parameters(net: nn.Module, role: str, report: Report) -> bool:
-    if not any(p.requires_grad for p in net.parameters()):
-        report.problem(
-            "no_parameters",
-            f"Your {role} has no trainable parameters, so no optimizer can teach it anything. Build its layers "
-            "(nn.Linear, ...) in __init__ and store them on self, e.g. self.net = nn.Sequential(...).",
-        )
-        return False
-    return True
-
-
-def _device(net: nn.Module) -> torch.device:
-    for p in net.parameters():
-        return p.device
-    return torch.device("cpu")
-
 
 #: what the training test found for spectral normalisation in the generator (bench/sequence_grading_fairness.py
 #: --normalised: generator and discriminator spectral-normalised, every layer, 5 seeds)
@@ -124,33 +70,33 @@ def _spectral_norm_message(gen: nn.Module) -> str:
     return _SN_GENERATOR.format(where=f"on {len(layers)} {' and '.join(names)} layer{'s' if len(layers) > 1 else ''}")
 
 
+def _generator_shape_hint(b: int, out_dim: int) -> Callable[[torch.Tensor], str]:
+    def hint(out: torch.Tensor) -> str:
+        if out.numel() == b * out_dim:
+            return f" It has the right number of values: reshape to (batch, {out_dim}), e.g. out.view(-1, {out_dim})."
+        if out.dim() == 2 and out.shape[0] == b:
+            return f" Its last nn.Linear should have out_features={out_dim}: one output per number in a sequence."
+        return ""
+    return hint
+
+
 def _check_generator_module(gen: nn.Module, latent_dim: int, out_dim: int, report: Report) -> None:
-    if not _has_parameters(gen, "generator", report):
+    if not has_parameters(gen, "generator", report):
         return
-    dev = _device(gen)
+    dev = device_of(gen)
     gen.train()
     outs = []
     for i, b in enumerate(_BATCHES):
         z = torch.randn(b, latent_dim, device=dev)
-        out = _forward(gen, z, "generator", report, worked_for=_BATCHES[0] if i else None)
+        out = forward(gen, z, "generator", report, worked_for=_BATCHES[0] if i else None)
         if out is None:
             return
-        if tuple(out.shape) != (b, out_dim):
-            extra = ""
-            if out.numel() == b * out_dim:
-                extra = f" It has the right number of values: reshape to (batch, {out_dim}), e.g. out.view(-1, {out_dim})."
-            elif out.dim() == 2 and out.shape[0] == b:
-                extra = f" Its last nn.Linear should have out_features={out_dim}: one output per number in a sequence."
-            report.problem(
-                "wrong_output_shape",
-                f"For noise of shape ({b}, {latent_dim}) your generator returned shape {tuple(out.shape)}; "
-                f"it should be ({b}, {out_dim}), one sequence per noise vector.{extra}",
-            )
+        if not output_shape(report, out, (b, out_dim), "generator", f"noise of shape ({b}, {latent_dim})",
+                            "one sequence per noise vector", _generator_shape_hint(b, out_dim)):
             return
         outs.append(out)
     out = outs[-1]
-    if not torch.isfinite(out).all():
-        report.problem("not_finite", "Your generator produced NaN or infinite values at initialisation; check its layers.")
+    if not finite(report, out, "generator", " at initialisation"):
         return
     if out.detach().std(dim=0).max() < 1e-6:
         report.problem(
@@ -160,38 +106,21 @@ def _check_generator_module(gen: nn.Module, latent_dim: int, out_dim: int, repor
         )
         return
     # Large noise pushes the last layer towards the ends of its range.
-    big = _forward(gen, 4.0 * torch.randn(256, latent_dim, device=dev), "generator", report)
+    big = forward(gen, 4.0 * torch.randn(256, latent_dim, device=dev), "generator", report)
     if big is None or tuple(big.shape) != (256, out_dim):
         return
     values = torch.cat([out.detach().flatten(), big.detach().flatten()])
-    if not torch.isfinite(values).all():
-        report.problem("not_finite", "Your generator produced NaN or infinite values; check its layers.")
+    if not finite(report, values, "generator"):
         return
-    if values.abs().max() > 1.0 + 1e-5:
-        after = _after_last(gen, z, (nn.Tanh, nn.Hardtanh))
-        fix = (f"It has a tanh, but then runs {after} after it, which moves the outputs out of (-1, 1) again: "
-               f"the tanh must be the very last layer (move {after} before it, or remove it)."
-               if after else "End the generator with nn.Tanh(), so every output lands in (-1, 1).")
-        report.problem(
-            "output_out_of_range",
-            f"Your generator's outputs reach {values.abs().max().item():.3g}, outside [-1, 1], where the scaled "
-            f"data live. {fix}",
-        )
-    elif values.min() >= 0:
-        report.problem(
-            "output_one_sided",
-            "Your generator never outputs a negative number, but half of the scaled data are negative "
-            "(they lie in [-1, 1]). A sigmoid or ReLU at the end only reaches [0, 1): end with nn.Tanh() instead.",
-        )
-    if not out.requires_grad:
+    tanh_range(report, gen, z, values, "scaled data")
+    flow = gradient_reaches(out, [p for p in gen.parameters() if p.requires_grad])
+    if flow == "detached":
         report.problem(
             "not_differentiable",
             "Your generator's output is not connected to its weights (no gradient can reach them). Remove any "
             ".detach(), torch.no_grad() or .item() from forward, and do not build the output with torch.tensor(...).",
         )
-        return
-    grads = torch.autograd.grad(out.sum(), [p for p in gen.parameters() if p.requires_grad], allow_unused=True)
-    if all(g is None or g.abs().sum() == 0 for g in grads):
+    elif flow == "zero":
         report.problem(
             "not_differentiable",
             "No gradient reaches your generator's weights from its output (rounding or a detach in forward?). "
@@ -212,61 +141,46 @@ def check_sequence_generator(report: Report, gen: Factory, latent_dim: int, out_
     if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
         raise ValueError(f"latent_dim must be a positive whole number, got {latent_dim!r}.")
     torch.manual_seed(_SEED)
-    net = _build(gen, (latent_dim,), "generator", report)
+    net = build(gen, (latent_dim,), "generator", report)
     if net is not None:
         _check_generator_module(net, latent_dim, out_dim, report)
         if report.passed and _spectral_norm_message(net):
             report.warn("spectral_norm_generator", _spectral_norm_message(net))
 
 
+def _discriminator_shape_hint(b: int) -> Callable[[torch.Tensor], str]:
+    def hint(out: torch.Tensor) -> str:
+        if tuple(out.shape) == (b,):
+            return " Keep the last dimension: do not .squeeze() or .view(-1) the output."
+        if out.dim() == 2 and out.shape[0] == b:
+            return " Its last nn.Linear should have out_features=1: one score per sequence."
+        return ""
+    return hint
+
+
 def _check_discriminator_module(disc: nn.Module, in_dim: int, report: Report) -> None:
-    if not _has_parameters(disc, "discriminator", report):
+    if not has_parameters(disc, "discriminator", report):
         return
-    dev = _device(disc)
+    dev = device_of(disc)
     disc.train()
     out = None
     for i, b in enumerate(_BATCHES):
         x = (2 * torch.rand(b, in_dim, device=dev) - 1).requires_grad_(True)
-        out = _forward(disc, x, "discriminator", report, worked_for=_BATCHES[0] if i else None)
+        out = forward(disc, x, "discriminator", report, worked_for=_BATCHES[0] if i else None)
         if out is None:
             return
-        if tuple(out.shape) != (b, 1):
-            if tuple(out.shape) == (b,):
-                hint = " Keep the last dimension: do not .squeeze() or .view(-1) the output."
-            elif out.dim() == 2 and out.shape[0] == b:
-                hint = " Its last nn.Linear should have out_features=1: one score per sequence."
-            else:
-                hint = ""
-            report.problem(
-                "wrong_output_shape",
-                f"For sequences of shape ({b}, {in_dim}) your discriminator returned shape {tuple(out.shape)}; "
-                f"it should be ({b}, 1), one probability per sequence.{hint}",
-            )
+        if not output_shape(report, out, (b, 1), "discriminator", f"sequences of shape ({b}, {in_dim})",
+                            "one probability per sequence", _discriminator_shape_hint(b)):
             return
     vals = out.detach()
-    if not torch.isfinite(vals).all():
-        report.problem("not_finite", "Your discriminator produced NaN or infinite values; check its layers.")
+    if not finite(report, vals, "discriminator"):
         return
-    wide = _forward(disc, 3.0 * torch.randn(256, in_dim, device=dev), "discriminator", report)
+    wide = forward(disc, 3.0 * torch.randn(256, in_dim, device=dev), "discriminator", report)
     if wide is None or tuple(wide.shape) != (256, 1):
         return
     allv = torch.cat([vals.flatten(), wide.detach().flatten()])
-    if bool((allv == 1.0).all()):
-        report.problem(
-            "softmax_output",
-            "Every output of your discriminator is exactly 1: a softmax over a single output always gives 1. "
-            "Use nn.Sigmoid() for one probability per sequence.",
-        )
+    if probabilities(report, disc, x.detach(), allv, "sequence") == "softmax_output":
         return
-    if allv.min() < 0 or allv.max() > 1:
-        after = _after_last(disc, x.detach(), nn.Sigmoid)
-        fix = (f"It has a sigmoid, but then runs {after} after it: the sigmoid must be the very last layer "
-               f"(move {after} before it, or remove it)." if after else "End it with nn.Sigmoid().")
-        report.problem(
-            "output_not_probability",
-            f"Your discriminator's outputs range over [{allv.min().item():.3g}, {allv.max().item():.3g}], but they "
-            f"should be probabilities in [0, 1] (the losses take their log). {fix}",
-        )
     if allv.std() < 1e-7:
         report.problem(
             "ignores_input",
@@ -274,15 +188,14 @@ def _check_discriminator_module(disc: nn.Module, in_dim: int, report: Report) ->
             "Make forward(x) compute its output from x.",
         )
         return
-    if not out.requires_grad:
+    flow = gradient_reaches(out, [x])
+    if flow == "detached":
         report.problem(
             "not_differentiable",
             "Your discriminator's output is not connected to its input. The generator learns only through the "
             "gradient of D's score with respect to the sequence: remove .detach() / torch.no_grad() from forward.",
         )
-        return
-    (gx,) = torch.autograd.grad(out.sum(), x, allow_unused=True)
-    if gx is None or gx.abs().sum() == 0:
+    elif flow == "zero":
         report.problem(
             "not_differentiable",
             "No gradient flows from your discriminator's score back to its input sequence, so the generator "
@@ -300,7 +213,7 @@ def check_sequence_discriminator(report: Report, disc: Factory, in_dim: int = SE
     (no sigmoid), ``ignores_input``, ``not_differentiable``.
     """
     torch.manual_seed(_SEED)
-    net = _build(disc, (), "discriminator", report)
+    net = build(disc, (), "discriminator", report)
     if net is not None:
         _check_discriminator_module(net, in_dim, report)
 
@@ -403,8 +316,8 @@ def check_sequence_gan_training(
         from ..training import train_step as step_fn  # the course's reference step, as a baseline
 
     torch.manual_seed(seed)
-    gen = _build(make_gen, (latent_dim,), "generator", report)
-    disc = _build(make_disc, (), "discriminator", report)
+    gen = build(make_gen, (latent_dim,), "generator", report)
+    disc = build(make_disc, (), "discriminator", report)
     if gen is None or disc is None:
         return
     gen, disc = gen.cpu(), disc.cpu()
@@ -447,7 +360,7 @@ def check_sequence_gan_training(
             result = call_student(step_fn, gen, disc, g_opt, d_opt, real, latent_dim)
             if not result.ok:
                 report.problem(*raised_problem(result.error, "Your train_step", fn=step_fn,
-                                               context=f" on training step {step + 1}", generic=_GENERIC))
+                                               context=f" on training step {step + 1}", generic=GENERIC))
                 return
             returned = result.value
             losses = None
