@@ -15,7 +15,9 @@ modules or as factories (a class or a function): ``make_gen(latent_dim)`` and
 """
 from __future__ import annotations
 
+import functools
 import time
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 import torch
@@ -248,6 +250,51 @@ def _as_loss(value) -> Optional[float]:
         return None
 
 
+@dataclass(frozen=True)
+class Policy:
+    """How the training test grades: the course's policy is the default (notebook 04's test cell).
+
+    ``steps``: the budget; ``eval_every``: measure the averaged generator every so many steps and
+    stop at the first measurement that clears both bounds (None: once, after ``steps``);
+    ``min_validity`` / ``min_coverage``: the bounds (None skips one); ``standard_normal_noise``:
+    noise that is not standard normal is a problem (else a warning); ``tol``: the validity
+    tolerance; ``batch``: real sequences per step; ``n_eval``: samples per measurement.
+    Measured fair with ``bench/sequence_grading_fairness.py``.
+    """
+
+    steps: int = 6000
+    eval_every: Optional[int] = 100
+    min_validity: Optional[float] = 0.5
+    min_coverage: Optional[float] = 0.6
+    standard_normal_noise: bool = True
+    tol: float = DEFAULT_TOL
+    batch: int = TRAIN_BATCH
+    n_eval: int = 2000
+
+    def __post_init__(self) -> None:
+        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
+            raise ValueError(f"steps must be a positive whole number, got {self.steps!r}.")
+        every = self.eval_every
+        if every is not None and (isinstance(every, bool) or not isinstance(every, int) or every < 1):
+            raise ValueError(f"eval_every must be None or a positive whole number of steps, got {every!r}.")
+
+    def clears(self, measured: dict) -> bool:
+        return _clears(measured, self.min_validity, self.min_coverage)
+
+
+COURSE_POLICY = Policy()
+
+
+@dataclass
+class _Trained:
+    """What the training run left: the averaged generator, the noise the step drew, the measurements."""
+
+    ema: nn.Module
+    recorder: "_NoiseRecorder"
+    measurements: Optional[list]
+    steps_run: int
+
+
 @grading_check("sequence_networks", "train_step", student=("make_gen", "make_disc", "step_fn"), threads=1)
 def check_sequence_gan_training(
     report: Report,
@@ -256,15 +303,15 @@ def check_sequence_gan_training(
     step_fn: Optional[Callable] = None,
     *,
     latent_dim: int,
-    steps: int = 600,
     seed: int = 0,
-    min_validity: Optional[float] = 0.5,
-    min_coverage: Optional[float] = 0.6,
-    tol: float = DEFAULT_TOL,
-    batch: int = TRAIN_BATCH,
-    n_eval: int = 2000,
-    eval_every: Optional[int] = None,
-    standard_normal_noise: bool = False,
+    steps: int = COURSE_POLICY.steps,
+    eval_every: Optional[int] = COURSE_POLICY.eval_every,
+    min_validity: Optional[float] = COURSE_POLICY.min_validity,
+    min_coverage: Optional[float] = COURSE_POLICY.min_coverage,
+    standard_normal_noise: bool = COURSE_POLICY.standard_normal_noise,
+    tol: float = COURSE_POLICY.tol,
+    batch: int = COURSE_POLICY.batch,
+    n_eval: int = COURSE_POLICY.n_eval,
 ) -> None:
     """Train fresh networks briefly with ``step_fn`` and grade the generator's samples.
 
@@ -275,7 +322,11 @@ def check_sequence_gan_training(
     (lr 1e-3, betas (0.5, 0.999)) for each network, batches of 128 scaled real sequences,
     ``steps`` steps on the CPU with one thread, and an exponential moving average of the
     generator's weights (decay 0.99) that is sampled at the end. Everything is seeded
-    by ``seed``; global random state is restored afterwards.
+    by ``seed``; global random state is restored afterwards. The grading settings default to
+    the course's policy (:data:`COURSE_POLICY`: at most 6,000 steps, measured every 100, bounds
+    0.5 and 0.6, standard normal noise required), so the notebook's test cell names only the
+    student's work; the three steps are :func:`_networks_that_pass`, :func:`_train` and
+    :func:`_verdict`.
 
     The samples use noise drawn like the step's own (recorded while training); a warning
     says when that noise is not standard normal. ``min_validity`` / ``min_coverage``
@@ -307,41 +358,61 @@ def check_sequence_gan_training(
     """
     if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
         raise ValueError(f"latent_dim must be a positive whole number, got {latent_dim!r}.")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive whole number, got {steps!r}.")
-    if eval_every is not None and (isinstance(eval_every, bool) or not isinstance(eval_every, int) or eval_every < 1):
-        raise ValueError(f"eval_every must be None or a positive whole number of steps, got {eval_every!r}.")
+    policy = Policy(steps, eval_every, min_validity, min_coverage, standard_normal_noise, tol, batch, n_eval)
     step_is_reference = step_fn is None
     if step_is_reference:
         from ..training import train_step as step_fn  # the course's reference step, as a baseline
 
     torch.manual_seed(seed)
+    nets = _networks_that_pass(report, make_gen, make_disc, latent_dim)
+    if nets is None:
+        return
+    gen, disc = nets
+    torch.manual_seed(seed)
+    scaler = SequenceScaler()
+    data = scaler.transform(make_sequences(4096, seed=seed + 1))
+    if not step_is_reference and not _step_passes(report, step_fn, gen, disc, latent_dim, data[:8], policy):
+        return
+    measure = functools.partial(_measure, latent_dim=latent_dim, scaler=scaler, n_eval=n_eval, seed=seed, tol=tol)
+    trained = _train(report, step_fn, gen, disc, data, latent_dim, policy, measure)
+    if trained is not None:
+        _verdict(report, trained, policy, measure)
+
+
+def _networks_that_pass(report: Report, make_gen: Factory, make_disc: Factory, latent_dim: int):
+    """Step 1: build both networks; they must pass their own checks (on copies), and the generator
+    must not be spectral-normalised. Returns (gen, disc) on the CPU, or None with the problems."""
     gen = build(make_gen, (latent_dim,), "generator", report)
     disc = build(make_disc, (), "discriminator", report)
     if gen is None or disc is None:
-        return
+        return None
     gen, disc = gen.cpu(), disc.cpu()
-    # The networks must pass their own checks first (on copies).
     for sub in (check_sequence_generator(gen, latent_dim), check_sequence_discriminator(disc)):
         for p in sub.problems:
             report.problem(p.code, p.message)
     if not report.passed:
-        return
+        return None
     if _spectral_norm_message(gen):
         report.problem("spectral_norm_generator", _spectral_norm_message(gen))
-        return
+        return None
+    return gen, disc
 
-    torch.manual_seed(seed)
-    scaler = SequenceScaler()
-    data = scaler.transform(make_sequences(4096, seed=seed + 1))
-    if not step_is_reference:
-        # The step must pass its own check too (on copies; every random generator is restored):
-        # a short training run cannot show a bug that a long one would.
-        for p in check_train_step(step_fn, gen=gen, disc=disc, latent_dim=latent_dim, batch=data[:8]).problems:
-            if p.code != "noise_not_standard_normal" or standard_normal_noise:  # else: judged (warned) below
-                report.problem(p.code, p.message)
-        if not report.passed:
-            return
+
+def _step_passes(report: Report, step_fn: Callable, gen: nn.Module, disc: nn.Module, latent_dim: int,
+                 real: torch.Tensor, policy: Policy) -> bool:
+    """Step 1 too: the step must pass its own check on these networks (on copies; every random generator
+    is restored): a short training run cannot show a bug that a long one would."""
+    for p in check_train_step(step_fn, gen=gen, disc=disc, latent_dim=latent_dim, batch=real).problems:
+        if p.code != "noise_not_standard_normal" or policy.standard_normal_noise:  # else: judged (warned) later
+            report.problem(p.code, p.message)
+    return report.passed
+
+
+def _train(report: Report, step_fn: Callable, gen: nn.Module, disc: nn.Module, data: torch.Tensor, latent_dim: int,
+           policy: Policy, measure: Callable) -> Optional[_Trained]:
+    """Step 2: the training run, with the course's recipe around the student's step. None (with the
+    problem) when a step raised, returned something else than two numbers, diverged, or drew noise that
+    is not standard normal where the policy demands it."""
     g_opt = torch.optim.Adam(gen.parameters(), lr=TRAIN_LR, betas=TRAIN_BETAS)
     d_opt = torch.optim.Adam(disc.parameters(), lr=TRAIN_LR, betas=TRAIN_BETAS)
     with copyable(gen):  # AveragedModel deep-copies the generator
@@ -350,95 +421,106 @@ def check_sequence_gan_training(
         )
     g_before = [p.detach().clone() for p in gen.parameters()]
     d_before = [p.detach().clone() for p in disc.parameters()]
-    recorder = _NoiseRecorder(latent_dim)
-    measurements = [] if eval_every is not None else None
-    handle = gen.register_forward_pre_hook(recorder)
+    trained = _Trained(ema, _NoiseRecorder(latent_dim), [] if policy.eval_every is not None else None, 0)
+    handle = gen.register_forward_pre_hook(trained.recorder)
     started = time.perf_counter()
     try:
-        for step in range(steps):
-            real = data[torch.randint(0, data.shape[0], (batch,))]
-            result = call_student(step_fn, gen, disc, g_opt, d_opt, real, latent_dim)
-            if not result.ok:
-                report.problem(*raised_problem(result.error, "Your train_step", fn=step_fn,
-                                               context=f" on training step {step + 1}", generic=GENERIC))
-                return
-            returned = result.value
-            losses = None
-            if isinstance(returned, (tuple, list)) and len(returned) == 2:
-                losses = [_as_loss(v) for v in returned]
-            if losses is None or any(v is None for v in losses):
-                report.problem(
-                    "returns_wrong_type",
-                    f"Your train_step returned {returned!r:.80}; it should return two numbers, "
-                    "(generator loss, discriminator loss), e.g. `return g_loss.item(), d_loss.item()`.",
-                )
-                return
-            bad_params = any(not torch.isfinite(p).all() for p in gen.parameters())
-            if bad_params or any(v != v or v in (float("inf"), float("-inf")) for v in losses):
-                report.problem(
-                    "not_finite",
-                    f"Training diverged on step {step + 1}: a loss or a weight became NaN or infinite. "
-                    "A log of 0 is the usual cause: clamp the probabilities inside your logs "
-                    "(e.g. torch.log(p.clamp(min=1e-7))) or use nn.BCELoss, which does it for you.",
-                )
-                return
+        for step in range(policy.steps):
+            trained.steps_run = step + 1
+            real = data[torch.randint(0, data.shape[0], (policy.batch,))]
+            if not _one_step(report, step_fn, gen, disc, g_opt, d_opt, real, latent_dim, step):
+                return None
             ema.update_parameters(gen)
-            if standard_normal_noise and step + 1 == min(10, steps) and recorder.count:
-                early = _noise_problem(recorder.pool())
+            if policy.standard_normal_noise and step + 1 == min(10, policy.steps) and trained.recorder.count:
+                early = _noise_problem(trained.recorder.pool())
                 if early:
                     report.problem("noise_not_standard_normal", early)
                     report.metrics["steps_run"] = step + 1
-                    return
-            if eval_every is not None and (step + 1) % eval_every == 0 and recorder.count:
-                measured = _measure(ema, recorder.pool(), latent_dim, scaler, n_eval, seed, tol)
-                if measured is None:  # samples not finite: reported below
-                    measurements.clear()
-                    break
-                measured["steps_run"] = step + 1
-                measurements.append(measured)
-                if _clears(measured, min_validity, min_coverage):
-                    break
+                    return None
+            if _measured_and_cleared(trained, policy, measure, step):
+                break
     finally:
         handle.remove()
-    seconds = time.perf_counter() - started
-    report.metrics["seconds"] = seconds
-    report.metrics["steps_run"] = step + 1
-
-    if recorder.count == 0:
+    report.metrics["seconds"] = time.perf_counter() - started
+    report.metrics["steps_run"] = trained.steps_run
+    if trained.recorder.count == 0:
         report.problem(
             "generator_not_called",
             f"Your train_step never called the generator with noise of shape (batch, {latent_dim}). "
             f"Draw the noise inside the step, e.g. torch.randn(real_batch.shape[0], latent_dim).",
         )
-        return
-    if all(torch.equal(a, b.detach()) for a, b in zip(g_before, gen.parameters())):
-        report.problem(
-            "generator_not_updated",
-            f"After {steps} steps the generator's weights had not changed: your step never calls "
-            "gen_optim.step() after the generator loss's backward (or steps the wrong optimizer).",
-        )
-    if all(torch.equal(a, b.detach()) for a, b in zip(d_before, disc.parameters())):
-        report.problem(
-            "discriminator_not_updated",
-            f"After {steps} steps the discriminator's weights had not changed: your step never calls "
-            "disc_optim.step() after the discriminator loss's backward.",
-        )
-    if not report.passed:
-        return
+        return None
+    _not_updated(report, "generator", g_before, gen, policy.steps, "gen_optim.step() after the generator loss's "
+                 "backward (or steps the wrong optimizer)")
+    _not_updated(report, "discriminator", d_before, disc, policy.steps, "disc_optim.step() after the discriminator "
+                 "loss's backward")
+    return trained if report.passed else None
 
-    pool = recorder.pool()
+
+def _one_step(report: Report, step_fn: Callable, gen, disc, g_opt, d_opt, real, latent_dim: int, step: int) -> bool:
+    """One call of the student's step; False (with the problem) when it raised, returned the wrong thing or diverged."""
+    result = call_student(step_fn, gen, disc, g_opt, d_opt, real, latent_dim)
+    if not result.ok:
+        report.problem(*raised_problem(result.error, "Your train_step", fn=step_fn,
+                                       context=f" on training step {step + 1}", generic=GENERIC))
+        return False
+    returned = result.value
+    losses = None
+    if isinstance(returned, (tuple, list)) and len(returned) == 2:
+        losses = [_as_loss(v) for v in returned]
+    if losses is None or any(v is None for v in losses):
+        report.problem(
+            "returns_wrong_type",
+            f"Your train_step returned {returned!r:.80}; it should return two numbers, "
+            "(generator loss, discriminator loss), e.g. `return g_loss.item(), d_loss.item()`.",
+        )
+        return False
+    bad_params = any(not torch.isfinite(p).all() for p in gen.parameters())
+    if bad_params or any(v != v or v in (float("inf"), float("-inf")) for v in losses):
+        report.problem(
+            "not_finite",
+            f"Training diverged on step {step + 1}: a loss or a weight became NaN or infinite. "
+            "A log of 0 is the usual cause: clamp the probabilities inside your logs "
+            "(e.g. torch.log(p.clamp(min=1e-7))) or use nn.BCELoss, which does it for you.",
+        )
+        return False
+    return True
+
+
+def _measured_and_cleared(trained: _Trained, policy: Policy, measure: Callable, step: int) -> bool:
+    """Measure every ``eval_every`` steps; True when training should stop (both bounds cleared, or not finite)."""
+    if policy.eval_every is None or (step + 1) % policy.eval_every or not trained.recorder.count:
+        return False
+    measured = measure(trained.ema, trained.recorder.pool())
+    if measured is None:  # samples not finite: reported by the verdict
+        trained.measurements.clear()
+        return True
+    measured["steps_run"] = step + 1
+    trained.measurements.append(measured)
+    return policy.clears(measured)
+
+
+def _not_updated(report: Report, role: str, before: list, net: nn.Module, steps: int, fix: str) -> None:
+    if all(torch.equal(a, b.detach()) for a, b in zip(before, net.parameters())):
+        report.problem(
+            f"{role}_not_updated",
+            f"After {steps} steps the {role}'s weights had not changed: your step never calls {fix}.",
+        )
+
+
+def _verdict(report: Report, trained: _Trained, policy: Policy, measure: Callable) -> None:
+    """Step 3: the noise the step drew, then the averaged generator's validity and coverage against the bounds."""
+    pool = trained.recorder.pool()
     mean, std = float(pool.mean()), float(pool.std()) if pool.numel() > 1 else 0.0
     report.metrics.update(noise_mean=mean, noise_std=std)
     noise_message = _noise_problem(pool)
-    if noise_message and standard_normal_noise:
+    if noise_message and policy.standard_normal_noise:
         report.problem("noise_not_standard_normal", noise_message)
         return
     if noise_message:
         report.warn("noise_not_standard_normal", noise_message)
-    if measurements:
-        final = _closest(measurements, min_validity, min_coverage)
-    else:
-        final = _measure(ema, pool, latent_dim, scaler, n_eval, seed, tol)
+    measurements = trained.measurements
+    final = _closest(measurements, policy.min_validity, policy.min_coverage) if measurements else measure(trained.ema, pool)
     if final is None:
         report.problem(
             "not_finite",
@@ -450,36 +532,35 @@ def check_sequence_gan_training(
     report.metrics.update(validity=validity, coverage=coverage)
     if measurements:
         report.metrics["measured_at"] = final["steps_run"]
-
     when = (
-        f"In {steps} training steps (measured every {eval_every}) the averaged generator never reached both bounds; "
-        f"at its closest, after {final['steps_run']} steps,"
-        if measurements else f"After {steps} training steps"
+        f"In {policy.steps} training steps (measured every {policy.eval_every}) the averaged generator never reached "
+        f"both bounds; at its closest, after {final['steps_run']} steps,"
+        if measurements else f"After {policy.steps} training steps"
     )
-    if min_validity is not None and validity < min_validity:
-        report.problem(
-            "low_validity",
-            f"{when} only {100 * validity:.0f}% of the generated sequences count up by one "
-            f"at the end (needed: {100 * min_validity:.0f}%; the course's reference gets well above). "
-            "Check that the discriminator learns on real (label 1) and detached fake (label 0) batches, that the "
-            "generator's loss is -log D(G(z)), and that each optimizer steps its own network. If your train_step "
-            "passes its own check, look at your networks: the course's recipe (two hidden layers of 64 units with "
-            "LeakyReLU(0.2), tanh at the generator's end, sigmoid at the discriminator's) learns in a few hundred steps.",
-        )
-    if min_coverage is not None and coverage < min_coverage:
-        if report.warnings:
-            cause = (
-                "Your noise is the likely cause: narrow, one-sided noise like torch.rand's starts the fakes as one "
-                "clump, and here the clump never spreads (section 9 of the notebook). Draw it with torch.randn."
-            )
-        else:
-            cause = "Check that the generator uses its noise, and that your step updates D as often as G."
+    if policy.min_validity is not None and validity < policy.min_validity:
+        report.problem("low_validity", _LOW_VALIDITY.format(when=when, validity=100 * validity,
+                                                            needed=100 * policy.min_validity))
+    if policy.min_coverage is not None and coverage < policy.min_coverage:
+        cause = _NOISE_CAUSE if report.warnings else "Check that the generator uses its noise, and that your step updates D as often as G."
         report.problem(
             "low_coverage",
             f"{when} your samples cover only {100 * coverage:.0f}% of the range of a, b and c "
-            f"(needed: {100 * min_coverage:.0f}%): the generator makes too narrow a set of sequences, mode "
+            f"(needed: {100 * policy.min_coverage:.0f}%): the generator makes too narrow a set of sequences, mode "
             f"collapse. {cause}",
         )
+
+
+_LOW_VALIDITY = (
+    "{when} only {validity:.0f}% of the generated sequences count up by one at the end (needed: {needed:.0f}%; the "
+    "course's reference gets well above). Check that the discriminator learns on real (label 1) and detached fake "
+    "(label 0) batches, that the generator's loss is -log D(G(z)), and that each optimizer steps its own network. If "
+    "your train_step passes its own check, look at your networks: the course's recipe (two hidden layers of 64 units "
+    "with LeakyReLU(0.2), tanh at the generator's end, sigmoid at the discriminator's) learns in a few hundred steps."
+)
+_NOISE_CAUSE = (
+    "Your noise is the likely cause: narrow, one-sided noise like torch.rand's starts the fakes as one "
+    "clump, and here the clump never spreads (section 9 of the notebook). Draw it with torch.randn."
+)
 
 
 def _noise_problem(pool: torch.Tensor) -> str:
@@ -494,7 +575,7 @@ def _noise_problem(pool: torch.Tensor) -> str:
     )
 
 
-def _measure(ema, pool, latent_dim, scaler, n_eval, seed, tol) -> Optional[dict]:
+def _measure(ema, pool, *, latent_dim, scaler, n_eval, seed, tol) -> Optional[dict]:
     """Validity and coverage of ``n_eval`` samples of the averaged generator, noise drawn from ``pool``; None if not finite."""
     gen_eval = torch.Generator().manual_seed(seed + 2)
     noise = pool[torch.randint(0, pool.numel(), (n_eval, latent_dim), generator=gen_eval)]
@@ -525,4 +606,5 @@ __all__ = [
     "check_sequence_generator",
     "check_sequence_discriminator",
     "check_sequence_gan_training",
+    "COURSE_POLICY",
 ]
