@@ -23,6 +23,7 @@ from typing import Callable, Dict, Iterable, Sequence, Tuple
 
 from .errors import raised_problem
 from .report import Report
+from .mistakes import formula_rows, name_first
 from .student import call_student, grading_check
 
 _PROBES: Tuple[Tuple[float, float, float], ...] = ((1.0, 0.5, 0.1), (-0.7, 1.3, 0.25), (0.3, -2.0, 0.5))
@@ -185,30 +186,17 @@ def _one_step(report: Report, fn, name: str, probes):
     return outputs
 
 
-def _name_bug(report: Report, outputs, probes, bugs) -> bool:
-    """Record the first known mistake whose formula reproduces every probe; True if one did."""
-    for code, (formula, message) in bugs.items():
-        if all(_close(out, formula(*p)) for out, p in zip(outputs, probes)):
-            report.problem(code, message)
-            return True
-    return False
-
-
-def _grade(report: Report, fn, name: str, reference: Callable, bugs, probes, behaviour: Callable) -> Report:
-    """Shared flow: one-step probes, then the closed-form behaviour, then name the mistake."""
+def _grade(report: Report, fn, name: str, reference: Callable, bugs, probes, behaviour: Callable) -> None:
+    """Shared flow: one-step probes, then name a known mistake, then the closed-form behaviour."""
     outputs = _one_step(report, fn, name, probes)
     if outputs is None:
-        return report
+        return
     matches = all(_close(out, reference(*p)) for out, p in zip(outputs, probes))
-    found = Report(report.check)
-    behaviour(found)
-    if matches and found.passed:
-        return report
-    if not matches and _name_bug(report, outputs, probes, bugs):
-        return report
-    if not found.passed:
-        report.problems.extend(found.problems)
-        return report
+    if not matches and name_first(report, formula_rows(bugs, outputs, probes, _close)):
+        return
+    behaviour(report)
+    if matches or not report.passed:
+        return
     x, y, lr = probes[0]
     got, want = outputs[0], reference(x, y, lr)
     report.problem(
@@ -216,7 +204,6 @@ def _grade(report: Report, fn, name: str, reference: Callable, bugs, probes, beh
         f"{name}({x}, {y}, {lr}) returned ({got[0]:.6g}, {got[1]:.6g}); the update should give "
         f"({want[0]:.6g}, {want[1]:.6g}). Re-derive it from df/dx = y (x descends) and df/dy = x (y ascends).",
     )
-    return report
 
 
 def _trajectory(report: Report, fn, name: str, start: Tuple[float, float], lr: float, steps: int):

@@ -20,6 +20,7 @@ from ..data.gaussian import true_covariance, true_mean
 from ..models.gaussian import gaussian_generator, linear_layer
 from .errors import error_kind, exception_text, raised_problem
 from .report import Report
+from .mistakes import Row, name_first
 from .student import call_student, describe, grading_check
 
 
@@ -196,42 +197,58 @@ def check_implied_gaussian(
                                f"{tuple(c.shape)}. Use W @ W.T, where W = generator[0].weight has shape ({d}, {k}).")
 
         if mean_ok_shape and not _close(m, want_mean, rtol, atol):
-            spread = math.sqrt(max(float(torch.trace(want_cov)), 1e-12) / d)
-            if float(want_mean.abs().max()) > 1e-6 and _close(m, torch.zeros_like(m), rtol, atol):
-                report.problem("mean_missing_bias", "Your mean is zero, but the generator adds its bias: "
-                               "E[z @ W.T + b] = b because E[z] = 0. Return generator[0].bias as the mean.")
-            elif d == 2 and _close(m, data_mean, 1e-3, 1e-3):
-                report.problem("mean_is_data", "Your mean is the data's true mean b = [1, 2], not this "
-                               "generator's. Read it off the generator passed in: generator[0].bias.")
-            elif float((m - want_mean).norm()) < 0.25 * spread:
-                report.problem("mean_approximate", "Your mean is close but not exact, as if estimated from "
-                               "samples. A linear generator's mean is exactly its bias: no sampling needed.")
-            else:
-                report.problem("mean_wrong", f"For a generator with bias {_fmt(b)} the mean is that bias, "
-                               f"but yours is {_fmt(m)}. The noise has mean zero, so only the bias survives.")
-
+            name_first(report, _mean_mistakes(m, b, want_mean, want_cov, data_mean, d, rtol, atol))
         if cov_ok_shape and not _close(c, want_cov, rtol, atol):
-            if d == k and _close(c, W.T @ W, rtol, atol):
-                report.problem("cov_transposed", "You returned W.T @ W. torch's nn.Linear computes "
-                               "x = z @ W.T + b, so Cov[x] = W Cov[z] W.T = W @ W.T. Swap the order of the product.")
-            elif d == k and _close(c, W, rtol, atol):
-                report.problem("cov_is_weight", "You returned the weight matrix itself. The weight maps noise "
-                               "to points; the covariance of the points is W @ W.T.")
-            elif _close(c, want_cov + torch.outer(b, b), rtol, atol):
-                report.problem("cov_second_moment", "You returned E[x x^T] = W W^T + b b^T, which still contains "
-                               "the mean. The covariance is centred: drop the b b^T term and return W @ W.T.")
-            elif _close(c, torch.diag(torch.diag(want_cov)), rtol, atol):
-                report.problem("cov_diagonal_only", "You returned only the variances (the diagonal). The "
-                               "covariance also has the off-diagonal terms: return the full W @ W.T.")
-            elif d == 2 and _close(c, data_cov, 1e-3, 1e-3):
-                report.problem("cov_is_data", "You returned the data's true covariance A^T A, not this "
-                               "generator's. Compute it from the generator passed in: W @ W.T with W = generator[0].weight.")
-            elif float((c - want_cov).norm()) < 0.2 * float(want_cov.norm()):
-                report.problem("cov_approximate", "Your covariance is close but not exact, as if estimated from "
-                               "samples. For a linear generator it is exactly W @ W.T: no sampling needed.")
-            else:
-                report.problem("cov_wrong", f"For a generator with weight W = {_fmt(W)} the covariance is "
-                               f"W @ W.T = {_fmt(want_cov)}, but yours is {_fmt(c)}.")
+            name_first(report, _cov_mistakes(c, W, b, want_cov, data_cov, d, k, rtol, atol))
+
+
+__all__ = ["check_implied_gaussian", "probe_generator", "random_probe_generator", "default_probes"]
+
+
+def _mean_mistakes(m, b, want_mean, want_cov, data_mean, d: int, rtol: float, atol: float) -> List[Row]:
+    """What a wrong mean (of the right shape) is, most specific first."""
+    spread = math.sqrt(max(float(torch.trace(want_cov)), 1e-12) / d)
+    return [
+        ("mean_missing_bias", lambda: float(want_mean.abs().max()) > 1e-6 and _close(m, torch.zeros_like(m), rtol, atol),
+         "Your mean is zero, but the generator adds its bias: "
+         "E[z @ W.T + b] = b because E[z] = 0. Return generator[0].bias as the mean."),
+        ("mean_is_data", lambda: d == 2 and _close(m, data_mean, 1e-3, 1e-3),
+         "Your mean is the data's true mean b = [1, 2], not this "
+         "generator's. Read it off the generator passed in: generator[0].bias."),
+        ("mean_approximate", lambda: float((m - want_mean).norm()) < 0.25 * spread,
+         "Your mean is close but not exact, as if estimated from "
+         "samples. A linear generator's mean is exactly its bias: no sampling needed."),
+        ("mean_wrong", lambda: True,
+         lambda: f"For a generator with bias {_fmt(b)} the mean is that bias, "
+                 f"but yours is {_fmt(m)}. The noise has mean zero, so only the bias survives."),
+    ]
+
+
+def _cov_mistakes(c, W, b, want_cov, data_cov, d: int, k: int, rtol: float, atol: float) -> List[Row]:
+    """What a wrong covariance (of the right shape) is, most specific first."""
+    return [
+        ("cov_transposed", lambda: d == k and _close(c, W.T @ W, rtol, atol),
+         "You returned W.T @ W. torch's nn.Linear computes "
+         "x = z @ W.T + b, so Cov[x] = W Cov[z] W.T = W @ W.T. Swap the order of the product."),
+        ("cov_is_weight", lambda: d == k and _close(c, W, rtol, atol),
+         "You returned the weight matrix itself. The weight maps noise "
+         "to points; the covariance of the points is W @ W.T."),
+        ("cov_second_moment", lambda: _close(c, want_cov + torch.outer(b, b), rtol, atol),
+         "You returned E[x x^T] = W W^T + b b^T, which still contains "
+         "the mean. The covariance is centred: drop the b b^T term and return W @ W.T."),
+        ("cov_diagonal_only", lambda: _close(c, torch.diag(torch.diag(want_cov)), rtol, atol),
+         "You returned only the variances (the diagonal). The "
+         "covariance also has the off-diagonal terms: return the full W @ W.T."),
+        ("cov_is_data", lambda: d == 2 and _close(c, data_cov, 1e-3, 1e-3),
+         "You returned the data's true covariance A^T A, not this "
+         "generator's. Compute it from the generator passed in: W @ W.T with W = generator[0].weight."),
+        ("cov_approximate", lambda: float((c - want_cov).norm()) < 0.2 * float(want_cov.norm()),
+         "Your covariance is close but not exact, as if estimated from "
+         "samples. For a linear generator it is exactly W @ W.T: no sampling needed."),
+        ("cov_wrong", lambda: True,
+         lambda: f"For a generator with weight W = {_fmt(W)} the covariance is "
+                 f"W @ W.T = {_fmt(want_cov)}, but yours is {_fmt(c)}."),
+    ]
 
 
 __all__ = ["check_implied_gaussian", "probe_generator", "random_probe_generator", "default_probes"]

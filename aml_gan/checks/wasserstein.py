@@ -19,6 +19,7 @@ random state untouched (``grading_check`` restores it).
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Callable, Dict, Optional, Sequence, Tuple
 
@@ -28,6 +29,7 @@ from torch import nn
 
 from .errors import raised_problem
 from .report import Report
+from .mistakes import formula_rows, name_first
 from .student import call_student, describe, grading_check
 
 
@@ -134,6 +136,14 @@ def _critic_probes(seed: int = 1234, batch_sizes: Tuple[int, int] = (6, 4),
     return [(r1, f1), (r2, f2)]
 
 
+def _same_loss(out: torch.Tensor, want: torch.Tensor) -> bool:
+    return torch.allclose(out.detach().double(), want.double(), rtol=1e-4, atol=1e-5)
+
+
+def _same_value(got: float, want: float) -> bool:
+    return abs(got - want) <= 1e-4 * max(1.0, abs(want))
+
+
 def _clamped_scores(values) -> str:
     """A message when the loss clamps (clips) the scores: the scores beyond a bound get no gradient; else ""."""
     for real, fake, real_in, fake_in, out in values:
@@ -212,16 +222,9 @@ def check_critic_loss(report: Report, loss_fn: Callable, *, seed: int = 1234, ba
     for real, fake, real_in, fake_in, out in values:
         want = (fake.mean() - real.mean()).double()
         if not torch.allclose(out.detach().double(), want, rtol=1e-4, atol=1e-5):
-            for code, (formula, message) in _CRITIC_BUGS.items():
-                if all(
-                    torch.allclose(o.detach().double(), formula(r, f).double(), rtol=1e-4, atol=1e-5)
-                    for r, f, _, _, o in values
-                ):
-                    report.problem(code, message)
-                    return
-            clamp = _clamped_scores(values)
-            if clamp:
-                report.problem("clamped_scores", clamp)
+            clamp = functools.lru_cache()(lambda: _clamped_scores(values))  # asked only when no formula fits
+            rows = formula_rows(_CRITIC_BUGS, [o for *_, o in values], [(r, f) for r, f, *_ in values], _same_loss)
+            if name_first(report, rows + [("clamped_scores", lambda: bool(clamp()), clamp)]):
                 return
             report.problem(
                 "wrong_value",
@@ -463,11 +466,9 @@ def check_gradient_penalty(report: Report, penalty_fn: Callable, *, sample_shape
     want = [(norm - 1) ** 2 for norm, _, _ in probes]
     if any(abs(g_ - w_) > 1e-4 * max(1.0, w_) for g_, w_ in zip(got, want)):
         tables = [_gp_candidates(critic.weight.detach(), batch, sample_shape) for _, critic, _ in probes]
-        for code in tables[0]:
-            values = [table[code] for table in tables]
-            if all(abs(g_ - c_) <= 1e-4 * max(1.0, abs(c_)) for g_, c_ in zip(got, values)):
-                report.problem(code, _GP_MESSAGES[code])
-                return
+        candidates = {code: (lambda table, code=code: table[code], _GP_MESSAGES[code]) for code in tables[0]}
+        if name_first(report, formula_rows(candidates, got, [(t,) for t in tables], _same_value)):
+            return
         norm, i = (3.0, 0) if abs(got[0] - want[0]) > 1e-4 * max(1.0, want[0]) else (0.5, 1)
         report.problem(
             "wrong_value",
