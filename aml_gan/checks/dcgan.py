@@ -217,6 +217,161 @@ GENERATOR_BLOCK_SIZES = ((5, 3, True, 1, 1), (6, 4, False, 4, 4), (4, 2, False, 
 DISCRIMINATOR_BLOCK_SIZES = ((3, 4, False, 8, 8), (4, 6, True, 8, 6), (5, 3, True, 16, 16))
 
 
+class _Kind:
+    """What differs between the two kinds of block; :func:`_check_blocks` does the rest, the same for both.
+
+    ``grow``: the block doubles (generator) or halves (discriminator) height and width; ``conv``: its
+    convolution; ``activation``: the name of its last layer; ``seed``: the first input's seed;
+    ``fresh``: the arguments of the two calls that must give separate layers.
+    """
+
+    role = ""
+    grow = True
+    conv: type = nn.Conv2d
+    activation = ""
+    seed = 0
+    fresh: Tuple[tuple, dict] = ((), {})
+
+    def kwargs(self, flag: bool) -> dict:
+        raise NotImplementedError
+
+    def norm(self, flag: bool) -> bool:
+        return True
+
+    def failed(self, name: str, call: str, in_shape, error: str, traced, c_in: int, block: nn.Module) -> tuple:
+        return _raised_problem(name, call, in_shape, error, traced, c_in)
+
+    def size_hint(self, flag: bool) -> str:
+        raise NotImplementedError
+
+    def layout(self, report: Report, order: List[nn.Module], name: str) -> None:
+        """Problems with the block's layers that show before its output is judged."""
+
+    def missing_conv(self, name: str) -> Tuple[str, str]:
+        raise NotImplementedError
+
+    def wrong_activation(self, name: str, slope: Optional[float], out: torch.Tensor) -> Optional[str]:
+        raise NotImplementedError
+
+
+class _GeneratorBlock(_Kind):
+    role, grow, conv, activation, seed, fresh = "generator", True, nn.ConvTranspose2d, "ReLU", 10, ((6, 4), {})
+
+    def kwargs(self, flag: bool) -> dict:
+        return {"first": True} if flag else {}
+
+    def failed(self, name, call, in_shape, error, traced, c_in, block) -> tuple:
+        if not any(isinstance(m, nn.ConvTranspose2d) for m in block.modules()):
+            return "not_transposed", (f"{name} has no nn.ConvTranspose2d, and failed on an input of shape {in_shape} "
+                                      f"({error}). The generator grows pictures with transposed convolutions.")
+        return super().failed(name, call, in_shape, error, traced, c_in, block)
+
+    def size_hint(self, flag: bool) -> str:
+        if flag:
+            return ("The first block turns the 1x1 noise into 4x4: use kernel_size=4, stride=1, "
+                    "padding=0, and stride=2, padding=1 only when first is False.")
+        return ("Every later block doubles height and width: ConvTranspose2d with kernel_size=4, "
+                "stride=2, padding=1 (and nn.ConvTranspose2d, not nn.Conv2d, which shrinks).")
+
+    def missing_conv(self, name: str) -> Tuple[str, str]:
+        return "not_transposed", (f"{name} has the right output shape but no nn.ConvTranspose2d: the generator "
+                                  "grows pictures with transposed convolutions.")
+
+    def wrong_activation(self, name, slope, out) -> Optional[str]:
+        if not (out.min() < 0 or slope is None or abs(slope) > 0.005):
+            return None
+        shown = "nothing (no activation)" if slope is not None and abs(slope - 1) < 0.05 else (
+            f"an activation that keeps negative values (scaled by {slope:.2f})" if slope is not None
+            else "an unusual activation")
+        return (f"{name} ends with {shown}. Generator blocks end with nn.ReLU(): negative values become 0 "
+                "(LeakyReLU belongs to the discriminator; Tanh only to the generator's very last layer).")
+
+
+class _DiscriminatorBlock(_Kind):
+    role, grow, conv, activation, seed = "discriminator", False, nn.Conv2d, "LeakyReLU(0.2)", 20
+    fresh = ((4, 6), {"batch_norm": True})
+
+    def kwargs(self, flag: bool) -> dict:
+        return {"batch_norm": flag}
+
+    def norm(self, flag: bool) -> bool:
+        return flag
+
+    def size_hint(self, flag: bool) -> str:
+        return "Each discriminator block halves height and width: nn.Conv2d with kernel_size=4, stride=2, padding=1."
+
+    def layout(self, report: Report, order: List[nn.Module], name: str) -> None:
+        _check_pooling(report, order, name)
+
+    def missing_conv(self, name: str) -> Tuple[str, str]:
+        return "not_conv", (f"{name} has the right output shape but no nn.Conv2d: the discriminator shrinks "
+                            "pictures with strided convolutions.")
+
+    def wrong_activation(self, name, slope, out) -> Optional[str]:
+        if slope is not None and abs(slope - 0.2) <= 0.02:
+            return None
+        if slope is not None and abs(slope) <= 0.005:
+            what = "a plain ReLU (slope 0 on the negative side), which can kill gradients"
+        elif slope is not None and abs(slope - 1) < 0.05:
+            what = "no activation at all"
+        elif slope is not None:
+            what = f"an activation that scales negative values by {slope:.2f}, not 0.2"
+        else:
+            what = "an activation that never lets anything positive through"
+        return (f"{name} ends with {what}. Discriminator blocks end with nn.LeakyReLU(0.2): negative values are "
+                "kept, scaled by 0.2, so gradients flow back to the generator everywhere.")
+
+
+def _check_blocks(report: Report, fn: Callable, kind: _Kind, sizes) -> None:
+    """Build and run ``fn``'s block for each size; the first wrong thing found is the problem."""
+    name = getattr(fn, "__name__", f"{kind.role}_block")
+    cases = _sizes(sizes, grow=kind.grow)  # (c_in, c_out, flag, input shape, expected output shape)
+    torch.manual_seed(0)
+    for k, (c_in, c_out, flag, in_shape, out_shape) in enumerate(cases):
+        kwargs = kind.kwargs(flag)
+        call = f"{name}({c_in}, {c_out}{''.join(f', {key}={value!r}' for key, value in kwargs.items())})"
+        block = _build(report, fn, name, (c_in, c_out), kwargs)
+        if block is None:
+            return
+        block.train()
+        x = _inputs(in_shape, kind.seed + k)
+        traced, error = _trace(block, x)
+        if error:
+            report.problem(*kind.failed(name, call, in_shape, error, traced, c_in, block))
+            return
+        if not _block_output_ok(report, kind, traced, call, name, flag, in_shape, out_shape):
+            return
+        _check_params(report, block, traced.order, kind.conv, name, c_in, c_out, norm=kind.norm(flag))
+        _check_order(report, traced.order, name, kind.conv, kind.activation)
+        if report.problems:
+            return
+        message = kind.wrong_activation(name, _negative_slope(block, x), traced.output)
+        if message:
+            report.problem("activation", message)
+            return
+    _check_fresh(report, fn, name, *kind.fresh)
+
+
+def _block_output_ok(report: Report, kind: _Kind, traced, call: str, name: str, flag: bool, in_shape, out_shape) -> bool:
+    """Its layers before anything else, then the channels, then height and width, then its convolution."""
+    kind.layout(report, traced.order, name)
+    if report.problems:
+        return False
+    out = traced.output
+    if out.dim() != 4 or out.shape[:2] != out_shape[:2]:
+        report.problem("channels", f"{call} turned {in_shape} into {tuple(out.shape)}, expected {out_shape}. The block "
+                                   f"must output out_channels={out_shape[1]} channels.")
+        return False
+    if tuple(out.shape) != out_shape:
+        report.problem("size", f"{call} turned {in_shape} into {tuple(out.shape)}, expected {out_shape}. "
+                               f"{kind.size_hint(flag)}")
+        return False
+    if not _has(traced.order, kind.conv):
+        report.problem(*kind.missing_conv(name))
+        return False
+    return True
+
+
 @grading_check("generator_block")
 def check_generator_block(report: Report, fn: Callable[..., nn.Module], sizes=GENERATOR_BLOCK_SIZES) -> None:
     """Grade a generator block factory ``fn(in_channels, out_channels, first=False)``; see the module docstring.
@@ -228,60 +383,7 @@ def check_generator_block(report: Report, fn: Callable[..., nn.Module], sizes=GE
     ``channels``, ``size``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``param_count``, ``order``,
     ``activation``, ``shared_layers``.
     """
-    name = getattr(fn, "__name__", "generator_block")
-    cases = _sizes(sizes, grow=True)  # (c_in, c_out, first, input shape, expected output shape)
-    torch.manual_seed(0)
-    for k, (c_in, c_out, first, in_shape, out_shape) in enumerate(cases):
-        kwargs = {"first": True} if first else {}
-        block = _build(report, fn, name, (c_in, c_out), kwargs)
-        if block is None:
-            return
-        block.train()
-        x = _inputs(in_shape, 10 + k)
-        traced, error = _trace(block, x)
-        out, order = traced.output, traced.order
-        if error:
-            if not any(isinstance(m, nn.ConvTranspose2d) for m in block.modules()):
-                report.problem("not_transposed", f"{name} has no nn.ConvTranspose2d, and failed on an input of "
-                                                 f"shape {in_shape} ({error}). The generator grows pictures "
-                                                 "with transposed convolutions.")
-            else:
-                call = f"{name}({c_in}, {c_out}{', first=True' if first else ''})"
-                report.problem(*_raised_problem(name, call, in_shape, error, traced, c_in))
-            return
-        if out.dim() != 4 or out.shape[:2] != out_shape[:2]:
-            report.problem("channels", f"{name}({c_in}, {c_out}) turned {in_shape} into {tuple(out.shape)}, "
-                                       f"expected {out_shape}. The block must output out_channels={c_out} "
-                                       "channels.")
-            return
-        if tuple(out.shape) != out_shape:
-            if first:
-                hint = ("The first block turns the 1x1 noise into 4x4: use kernel_size=4, stride=1, "
-                        "padding=0, and stride=2, padding=1 only when first is False.")
-            else:
-                hint = ("Every later block doubles height and width: ConvTranspose2d with kernel_size=4, "
-                        "stride=2, padding=1 (and nn.ConvTranspose2d, not nn.Conv2d, which shrinks).")
-            report.problem("size", f"{name}({c_in}, {c_out}{', first=True' if first else ''}) turned {in_shape} "
-                                   f"into {tuple(out.shape)}, expected {out_shape}. {hint}")
-            return
-        if not _has(order, nn.ConvTranspose2d):
-            report.problem("not_transposed", f"{name} has the right output shape but no nn.ConvTranspose2d: the "
-                                             "generator grows pictures with transposed convolutions.")
-            return
-        _check_params(report, block, order, nn.ConvTranspose2d, name, c_in, c_out, norm=True)
-        _check_order(report, order, name, nn.ConvTranspose2d, "ReLU")
-        if report.problems:
-            return
-        slope = _negative_slope(block, x)
-        if out.min() < 0 or slope is None or abs(slope) > 0.005:
-            shown = "nothing (no activation)" if slope is not None and abs(slope - 1) < 0.05 else (
-                f"an activation that keeps negative values (scaled by {slope:.2f})" if slope is not None
-                else "an unusual activation")
-            report.problem("activation", f"{name} ends with {shown}. Generator blocks end with nn.ReLU(): "
-                                         "negative values become 0 (LeakyReLU belongs to the discriminator; "
-                                         "Tanh only to the generator's very last layer).")
-            return
-    _check_fresh(report, fn, name, (6, 4), {})
+    _check_blocks(report, fn, _GeneratorBlock(), sizes)
 
 
 @grading_check("discriminator_block")
@@ -295,57 +397,7 @@ def check_discriminator_block(report: Report, fn: Callable[..., nn.Module], size
     ``size``, ``not_conv``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``batch_norm_flag``,
     ``param_count``, ``order``, ``activation``, ``shared_layers``.
     """
-    name = getattr(fn, "__name__", "discriminator_block")
-    cases = _sizes(sizes, grow=False)  # (c_in, c_out, batch_norm, input shape, expected output shape)
-    torch.manual_seed(0)
-    for k, (c_in, c_out, norm, in_shape, out_shape) in enumerate(cases):
-        block = _build(report, fn, name, (c_in, c_out), {"batch_norm": norm})
-        if block is None:
-            return
-        block.train()
-        x = _inputs(in_shape, 20 + k)
-        traced, error = _trace(block, x)
-        out, order = traced.output, traced.order
-        if error:
-            call = f"{name}({c_in}, {c_out}, batch_norm={norm})"
-            report.problem(*_raised_problem(name, call, in_shape, error, traced, c_in))
-            return
-        _check_pooling(report, order, name)
-        if report.problems:
-            return
-        if out.dim() != 4 or out.shape[:2] != out_shape[:2]:
-            report.problem("channels", f"{name}({c_in}, {c_out}, batch_norm={norm}) turned {in_shape} into "
-                                       f"{tuple(out.shape)}, expected {out_shape}. The block must output "
-                                       f"out_channels={c_out} channels.")
-            return
-        if tuple(out.shape) != out_shape:
-            report.problem("size", f"{name}({c_in}, {c_out}) turned {in_shape} into {tuple(out.shape)}, expected "
-                                   f"{out_shape}. Each discriminator block halves height and width: nn.Conv2d "
-                                   "with kernel_size=4, stride=2, padding=1.")
-            return
-        if not _has(order, nn.Conv2d):
-            report.problem("not_conv", f"{name} has the right output shape but no nn.Conv2d: the discriminator "
-                                       "shrinks pictures with strided convolutions.")
-            return
-        _check_params(report, block, order, nn.Conv2d, name, c_in, c_out, norm=norm)
-        _check_order(report, order, name, nn.Conv2d, "LeakyReLU(0.2)")
-        if report.problems:
-            return
-        slope = _negative_slope(block, x)
-        if slope is None or abs(slope - 0.2) > 0.02:
-            if slope is not None and abs(slope) <= 0.005:
-                what = "a plain ReLU (slope 0 on the negative side), which can kill gradients"
-            elif slope is not None and abs(slope - 1) < 0.05:
-                what = "no activation at all"
-            elif slope is not None:
-                what = f"an activation that scales negative values by {slope:.2f}, not 0.2"
-            else:
-                what = "an activation that never lets anything positive through"
-            report.problem("activation", f"{name} ends with {what}. Discriminator blocks end with "
-                                         "nn.LeakyReLU(0.2): negative values are kept, scaled by 0.2, so "
-                                         "gradients flow back to the generator everywhere.")
-            return
-    _check_fresh(report, fn, name, (4, 6), {"batch_norm": True})
+    _check_blocks(report, fn, _DiscriminatorBlock(), sizes)
 
 
 @grading_check(student=("gen", "disc"))
