@@ -125,84 +125,101 @@ def check_implied_gaussian(
         layer = linear_layer(gen)
         if layer.bias is None:
             raise ValueError("probe generators need a bias (nn.Linear(..., bias=True)): the mean is read off it.")
-        W = layer.weight.detach().to("cpu", torch.float64).clone()
-        b = layer.bias.detach().to("cpu", torch.float64).clone()
-        d, k = W.shape
-        want_mean, want_cov = b, W @ W.T
-        snap = _snapshot(gen)
-        result = call_student(implied_gaussian, gen)
-        if not result.ok:
-            code, _ = raised_problem(result.error, "implied_gaussian", fn=implied_gaussian)
-            if code == "not_implemented":
-                report.problem("not_implemented", "implied_gaussian still raises NotImplementedError. "
-                               "Replace the stub with your code: return the generator's bias and W @ W.T.")
-            else:
-                report.problem(code, _raised_message(result.error))
-                _restore(gen, snap)
+        returned = _returned_pair(report, implied_gaussian, gen)
+        if returned is _STOP:
             return
-        out = result.value
-        if any(not torch.equal(p.detach(), s) for p, s in zip(gen.parameters(), snap)):
-            report.problem("modified_generator", "implied_gaussian changed the generator's weights or bias "
-                           "(an in-place operation such as .t_(), .add_() or +=). Only read the parameters: "
-                           "use W.T and W @ W.T, which make new tensors.")
+        if returned is not None:
+            _judge_moments(report, implied_gaussian, layer, *returned, data_mean, data_cov, rtol, atol)
+
+
+_STOP = object()  # the student's function raised: nothing else can be checked
+
+
+def _returned_pair(report: Report, implied_gaussian: Callable, gen: nn.Module):
+    """(mean, cov) as tensors, None when this generator's answer cannot be judged, or _STOP when it raised.
+
+    The generator is checked to be left as it was (and put back if it was not)."""
+    snap = _snapshot(gen)
+    result = call_student(implied_gaussian, gen)
+    if not result.ok:
+        code, _ = raised_problem(result.error, "implied_gaussian", fn=implied_gaussian)
+        if code == "not_implemented":
+            report.problem("not_implemented", "implied_gaussian still raises NotImplementedError. "
+                           "Replace the stub with your code: return the generator's bias and W @ W.T.")
+        else:
+            report.problem(code, _raised_message(result.error))
             _restore(gen, snap)
+        return _STOP
+    out = result.value
+    if any(not torch.equal(p.detach(), s) for p, s in zip(gen.parameters(), snap)):
+        report.problem("modified_generator", "implied_gaussian changed the generator's weights or bias "
+                       "(an in-place operation such as .t_(), .add_() or +=). Only read the parameters: "
+                       "use W.T and W @ W.T, which make new tensors.")
+        _restore(gen, snap)
 
-        if not isinstance(out, (tuple, list)) or len(out) != 2:
-            report.problem("returns_wrong_type", f"implied_gaussian returned {describe(out)}, not a pair. "
-                           "Return two things: return mean, cov.")
-            continue
-        mean, cov = out
-        if not (isinstance(mean, torch.Tensor) and isinstance(cov, torch.Tensor)):
-            kinds = f"{describe(mean)} and {describe(cov)}"
-            report.problem("returns_wrong_type", f"implied_gaussian returned {kinds}; both must be torch tensors. "
-                           "Keep them as tensors (no .numpy() or .tolist()); torch.as_tensor(...) converts back.")
-            try:
-                mean, cov = torch.as_tensor(mean), torch.as_tensor(cov)
-            except Exception:  # noqa: BLE001
-                continue
-        for t in (mean, cov):
-            if t.requires_grad or (layer.bias is not None and t.data_ptr() in (layer.bias.data_ptr(), layer.weight.data_ptr())):
-                report.warn("not_detached", "Your result is still tied to the generator's parameters, so it "
-                            "would change (or carry gradients) when training goes on. Compute them from "
-                            "generator[0].weight.detach() and generator[0].bias.detach().clone().")
-        m = mean.detach().to("cpu", torch.float64)
-        c = cov.detach().to("cpu", torch.float64)
-        right = tuple(m.shape) == (d,) and tuple(c.shape) == (d, d) and _close(m, want_mean, rtol, atol) and \
-            _close(c, want_cov, rtol, atol)
-        data_moments = d == 2 and ((tuple(m.shape) == (2,) and _close(m, data_mean, 1e-3, 1e-3)) or
-                                   (tuple(c.shape) == (2, 2) and _close(c, data_cov, 1e-3, 1e-3)))  # named below
-        if not right and not data_moments and _ignores_argument(implied_gaussian, m, c, k, d):
-            report.problem("ignores_argument", "implied_gaussian gives the same answer whatever generator it is "
-                           "passed: it ignores its argument (it reads another generator, such as the notebook's G, "
-                           "instead). Compute the mean and covariance from the generator you are given: "
-                           "generator[0].weight and generator[0].bias.")
-            continue
-
-        if tuple(m.shape) == (d, d) and tuple(c.shape) == (d,):
-            report.problem("outputs_swapped", "You returned the covariance first and the mean second. "
-                           "Return them in the order (mean, cov).")
-            continue
-        mean_ok_shape = tuple(m.shape) == (d,)
-        cov_ok_shape = tuple(c.shape) == (d, d)
-        if not mean_ok_shape:
-            hint = " Flatten it with .reshape(-1)." if m.numel() == d else ""
-            report.problem("mean_shape", f"The mean must have shape ({d},), one number per output coordinate, "
-                           f"but yours has shape {tuple(m.shape)}.{hint} The bias already has the right shape.")
-        if not cov_ok_shape:
-            if k != d and tuple(c.shape) == (k, k):
-                report.problem("cov_transposed", f"Your covariance is {k}x{k}, the size of the noise, not of the "
-                               f"output ({d}x{d}): that is W.T @ W. With x = z @ W.T + b the covariance is W @ W.T.")
-            else:
-                report.problem("cov_shape", f"The covariance must be a ({d}, {d}) matrix, but yours has shape "
-                               f"{tuple(c.shape)}. Use W @ W.T, where W = generator[0].weight has shape ({d}, {k}).")
-
-        if mean_ok_shape and not _close(m, want_mean, rtol, atol):
-            name_first(report, _mean_mistakes(m, b, want_mean, want_cov, data_mean, d, rtol, atol))
-        if cov_ok_shape and not _close(c, want_cov, rtol, atol):
-            name_first(report, _cov_mistakes(c, W, b, want_cov, data_cov, d, k, rtol, atol))
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        report.problem("returns_wrong_type", f"implied_gaussian returned {describe(out)}, not a pair. "
+                       "Return two things: return mean, cov.")
+        return None
+    mean, cov = out
+    if not (isinstance(mean, torch.Tensor) and isinstance(cov, torch.Tensor)):
+        kinds = f"{describe(mean)} and {describe(cov)}"
+        report.problem("returns_wrong_type", f"implied_gaussian returned {kinds}; both must be torch tensors. "
+                       "Keep them as tensors (no .numpy() or .tolist()); torch.as_tensor(...) converts back.")
+        try:
+            mean, cov = torch.as_tensor(mean), torch.as_tensor(cov)
+        except Exception:  # noqa: BLE001
+            return None
+    return mean, cov
 
 
-__all__ = ["check_implied_gaussian", "probe_generator", "random_probe_generator", "default_probes"]
+def _judge_moments(report: Report, implied_gaussian: Callable, layer: nn.Linear, mean: torch.Tensor,
+                   cov: torch.Tensor, data_mean: torch.Tensor, data_cov: torch.Tensor, rtol: float, atol: float) -> None:
+    """Compare one answer with this generator's bias and W W^T; name what is wrong."""
+    W = layer.weight.detach().to("cpu", torch.float64).clone()
+    b = layer.bias.detach().to("cpu", torch.float64).clone()
+    d, k = W.shape
+    want_mean, want_cov = b, W @ W.T
+    for t in (mean, cov):
+        if t.requires_grad or (layer.bias is not None and t.data_ptr() in (layer.bias.data_ptr(), layer.weight.data_ptr())):
+            report.warn("not_detached", "Your result is still tied to the generator's parameters, so it "
+                        "would change (or carry gradients) when training goes on. Compute them from "
+                        "generator[0].weight.detach() and generator[0].bias.detach().clone().")
+    m = mean.detach().to("cpu", torch.float64)
+    c = cov.detach().to("cpu", torch.float64)
+    right = tuple(m.shape) == (d,) and tuple(c.shape) == (d, d) and _close(m, want_mean, rtol, atol) and \
+        _close(c, want_cov, rtol, atol)
+    data_moments = d == 2 and ((tuple(m.shape) == (2,) and _close(m, data_mean, 1e-3, 1e-3)) or
+                               (tuple(c.shape) == (2, 2) and _close(c, data_cov, 1e-3, 1e-3)))  # named below
+    if not right and not data_moments and _ignores_argument(implied_gaussian, m, c, k, d):
+        report.problem("ignores_argument", "implied_gaussian gives the same answer whatever generator it is "
+                       "passed: it ignores its argument (it reads another generator, such as the notebook's G, "
+                       "instead). Compute the mean and covariance from the generator you are given: "
+                       "generator[0].weight and generator[0].bias.")
+        return
+
+    if tuple(m.shape) == (d, d) and tuple(c.shape) == (d,):
+        report.problem("outputs_swapped", "You returned the covariance first and the mean second. "
+                       "Return them in the order (mean, cov).")
+        return
+    mean_ok_shape = tuple(m.shape) == (d,)
+    cov_ok_shape = tuple(c.shape) == (d, d)
+    if not mean_ok_shape:
+        hint = " Flatten it with .reshape(-1)." if m.numel() == d else ""
+        report.problem("mean_shape", f"The mean must have shape ({d},), one number per output coordinate, "
+                       f"but yours has shape {tuple(m.shape)}.{hint} The bias already has the right shape.")
+    if not cov_ok_shape:
+        if k != d and tuple(c.shape) == (k, k):
+            report.problem("cov_transposed", f"Your covariance is {k}x{k}, the size of the noise, not of the "
+                           f"output ({d}x{d}): that is W.T @ W. With x = z @ W.T + b the covariance is W @ W.T.")
+        else:
+            report.problem("cov_shape", f"The covariance must be a ({d}, {d}) matrix, but yours has shape "
+                           f"{tuple(c.shape)}. Use W @ W.T, where W = generator[0].weight has shape ({d}, {k}).")
+
+    if mean_ok_shape and not _close(m, want_mean, rtol, atol):
+        name_first(report, _mean_mistakes(m, b, want_mean, want_cov, data_mean, d, rtol, atol))
+    if cov_ok_shape and not _close(c, want_cov, rtol, atol):
+        name_first(report, _cov_mistakes(c, W, b, want_cov, data_cov, d, k, rtol, atol))
 
 
 def _mean_mistakes(m, b, want_mean, want_cov, data_mean, d: int, rtol: float, atol: float) -> List[Row]:
