@@ -256,6 +256,18 @@ def _arguments_ok(report, calls, gen, disc, gen_optim, disc_optim, latent_dim) -
 
 
 def _batches_ok(report, calls, n, batch_size, epochs, setting) -> bool:
+    """The batches ``step_fn`` got: rows of ``samples``, of ``batch_size``, one pass over the data per epoch."""
+    return (_rows_of_samples(report, calls, setting) and _sizes_ok(report, calls, n, batch_size, epochs, setting)
+            and _epochs_ok(report, calls, n, batch_size, epochs, setting))
+
+
+def _counts(n: int, batch_size: int) -> Tuple[int, int, int, int]:
+    """(full batches, rows left over, batches per epoch keeping the last one, and dropping it)."""
+    full, rest = divmod(n, batch_size)
+    return full, rest, full + (1 if rest else 0), full
+
+
+def _rows_of_samples(report, calls, setting) -> bool:
     bad = next((c for c in calls if c.ids is None), None)
     if bad is not None:
         if bad.problem == "list":
@@ -273,10 +285,12 @@ def _batches_ok(report, calls, n, batch_size, epochs, setting) -> bool:
                 "and pass each one on unchanged (no global data, no reshaping or rescaling).",
             )
         return False
+    return True
 
+
+def _sizes_ok(report, calls, n, batch_size, epochs, setting) -> bool:
     sizes = [len(c.ids) for c in calls]
-    full, rest = divmod(n, batch_size)
-    keep_last, drop_last = full + (1 if rest else 0), full
+    _, rest, keep_last, drop_last = _counts(n, batch_size)
     steps = len(calls)
     counts = f"{keep_last} per epoch" + (f" (or {drop_last} with drop_last=True)" if rest else "")
 
@@ -313,7 +327,13 @@ def _batches_ok(report, calls, n, batch_size, epochs, setting) -> bool:
             "(after the loop, `batch` is just the last batch).",
         )
         return False
+    return True
 
+
+def _epochs_ok(report, calls, n, batch_size, epochs, setting) -> bool:
+    full, rest, keep_last, drop_last = _counts(n, batch_size)
+    steps = len(calls)
+    counts = f"{keep_last} per epoch" + (f" (or {drop_last} with drop_last=True)" if rest else "")
     per_epoch = next((k for k in (keep_last, drop_last) if k and steps % k == 0 and steps // k == epochs), None)
     if per_epoch is None:
         other = next((steps // k for k in (keep_last, drop_last) if k and steps % k == 0), None)

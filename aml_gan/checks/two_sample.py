@@ -171,26 +171,7 @@ class _Session:
             )
             raise _Stop from None
         if not result.ok:
-            err = result.error
-            shape = f"real {tuple(real.shape)}, fake {tuple(fake.shape)}"
-            if raised_problem(err, name)[0] == "not_implemented":
-                report.problem(
-                    "not_implemented",
-                    f"{name} still raises NotImplementedError. Replace the `raise NotImplementedError()` "
-                    "line with your code: split, train a classifier, return its held-out accuracy.",
-                )
-                raise _Stop from None
-            if real.dim() == 1:
-                report.problem(
-                    "bad_1d_input",
-                    f"{name} raised {exception_text(err)} on 1-D inputs ({shape}). Samples of a 1-D "
-                    "distribution may come as shape (n,): reshape them to (n, 1) first, e.g. "
-                    "`real = real.reshape(len(real), -1)`.",
-                )
-                return float("nan")
-            report.problem(*raised_problem(err, name, fn=self.fn, context=f" when called on {what} ({shape})"))
-            raise _Stop from None
-        value = result.value
+            return self._raised(result.error, real, fake, what)
         if not (torch.equal(real, saved[0]) and torch.equal(fake, saved[1])):
             report.problem(
                 "mutates_inputs",
@@ -198,6 +179,35 @@ class _Session:
                 "`x[...] = `). The caller still needs its samples: work on a copy, e.g. "
                 "`x = (x - mean) / std` instead of `x -= mean`.",
             )
+        number = self._accuracy(result.value, what)
+        self.calls.append(number)
+        return number
+
+    def _raised(self, err: BaseException, real: torch.Tensor, fake: torch.Tensor, what: str) -> float:
+        """Record why the call raised; NaN for 1-D inputs (judged later), else raises _Stop."""
+        report, name = self.report, self.name
+        shape = f"real {tuple(real.shape)}, fake {tuple(fake.shape)}"
+        if raised_problem(err, name)[0] == "not_implemented":
+            report.problem(
+                "not_implemented",
+                f"{name} still raises NotImplementedError. Replace the `raise NotImplementedError()` "
+                "line with your code: split, train a classifier, return its held-out accuracy.",
+            )
+            raise _Stop from None
+        if real.dim() == 1:
+            report.problem(
+                "bad_1d_input",
+                f"{name} raised {exception_text(err)} on 1-D inputs ({shape}). Samples of a 1-D "
+                "distribution may come as shape (n,): reshape them to (n, 1) first, e.g. "
+                "`real = real.reshape(len(real), -1)`.",
+            )
+            return float("nan")
+        report.problem(*raised_problem(err, name, fn=self.fn, context=f" when called on {what} ({shape})"))
+        raise _Stop from None
+
+    def _accuracy(self, value, what: str) -> float:
+        """The returned value as an accuracy in [0, 1]; raises _Stop (with the problem) when it is not one."""
+        report, name = self.report, self.name
         number = _to_number(value)
         if number is None:
             report.problem(
@@ -223,7 +233,6 @@ class _Session:
                 f"{name} returned {number:g} on {what}; an accuracy is a fraction between 0 and 1." + hint,
             )
             raise _Stop
-        self.calls.append(number)
         return number
 
     def judge_separated(self, value: float, what: str) -> None:
@@ -329,103 +338,112 @@ def check_two_sample_test(report: Report, fn: Callable, *, seed: int = 0) -> Non
     """
     name = getattr(fn, "__name__", "your function")
     s = _Session(fn, report, seed, name)
-    gauss, call, calls = s.gauss, s.call, s.calls
-
     try:
-        matched = call(gauss(N_MATCHED, 1), gauss(N_MATCHED, 1), "two samples of N(0, 1)")
-        shifted = call(gauss(N_SHIFTED, 1), gauss(N_SHIFTED, 1, SHIFT), "N(0, 1) against N(3, 1)")
-        shifted_2d = call(gauss(N_SHIFTED, 2), gauss(N_SHIFTED, 2, SHIFT),
-                          "2-D Gaussians 3 apart (shape (n, 2))")
-        real_1d, fake_1d = gauss(N_SHIFTED, 1).reshape(-1), gauss(N_SHIFTED, 1, SHIFT).reshape(-1)
-        shifted_flat = call(real_1d, fake_1d, "N(0, 1) against N(3, 1) as 1-D tensors of shape (n,)")
+        matched = _separates_what_differs(s)
+        if matched is None:
+            return
+        memorised = matched > 0.5 - MATCHED_TOLERANCE and _memorises(s)
+        if abs(matched - 0.5) > MATCHED_TOLERANCE and not memorised:
+            report.problem(
+                "matched_not_half",
+                f"On two samples drawn from the same N(0, 1) (1000 each), {name} returned {matched:.3f}; "
+                "no classifier can beat a coin flip there, so held-out accuracy must be near 0.5. "
+                "Check that you test on rows the classifier never trained on, that real rows are labelled "
+                "1 and fake rows 0 in both training and testing, and that the accuracy counts both classes.",
+            )
+        if report.passed:
+            _balanced(s)
     except _Stop:
         return
+    if report.passed:
+        _reproducible(s)
 
-    if all(v == 0.5 for v in calls):
+
+def _separates_what_differs(s: _Session) -> Optional[float]:
+    """The first calls: matched, shifted, 2-D and (n,) samples. Returns the matched samples' score,
+    or None after a problem that makes the rest meaningless (a constant answer)."""
+    gauss, call, report, name = s.gauss, s.call, s.report, s.name
+    matched = call(gauss(N_MATCHED, 1), gauss(N_MATCHED, 1), "two samples of N(0, 1)")
+    shifted = call(gauss(N_SHIFTED, 1), gauss(N_SHIFTED, 1, SHIFT), "N(0, 1) against N(3, 1)")
+    shifted_2d = call(gauss(N_SHIFTED, 2), gauss(N_SHIFTED, 2, SHIFT), "2-D Gaussians 3 apart (shape (n, 2))")
+    real_1d, fake_1d = gauss(N_SHIFTED, 1).reshape(-1), gauss(N_SHIFTED, 1, SHIFT).reshape(-1)
+    shifted_flat = call(real_1d, fake_1d, "N(0, 1) against N(3, 1) as 1-D tensors of shape (n,)")
+    if all(v == 0.5 for v in s.calls):
         report.problem(
             "always_half",
             f"{name} returned 0.5 for every pair of samples, also for N(0, 1) against N(3, 1), which a "
             "classifier tells apart 93% of the time. " + _ONE_CLASS + " Or, if it returns a constant: "
             "train the classifier and compute its accuracy on the held-out rows.",
         )
-        return
-    if len(set(calls)) == 1:
+        return None
+    if len(set(s.calls)) == 1:
         report.problem(
             "constant_output",
-            f"{name} returned {calls[0]:g} for every pair of samples, whatever the data. The accuracy "
+            f"{name} returned {s.calls[0]:g} for every pair of samples, whatever the data. The accuracy "
             "must come from the classifier's predictions on the held-out rows."
             + (" Always 0 or 1 usually means the rows were not shuffled before the split, so the "
                "training part holds only real rows and the test part only fake ones."
-               if calls[0] in (0.0, 1.0) else ""),
+               if s.calls[0] in (0.0, 1.0) else ""),
         )
-        return
-
+        return None
     s.judge_separated(shifted, "N(0, 1) against N(3, 1)")
     s.judge_separated(shifted_2d, "2-D Gaussians 3 apart")
     s.judge_flat(shifted, shifted_flat, "(n, 1)")
+    return matched
 
-    memorised = False
-    if matched > 0.5 - MATCHED_TOLERANCE:
-        try:
-            values = [
-                call(gauss(MEMORIZE_N, MEMORIZE_D), gauss(MEMORIZE_N, MEMORIZE_D),
-                     f"two samples of the same {MEMORIZE_D}-D Gaussian (150 each)")
-                for _ in range(MEMORIZE_DRAWS)
-            ]
-        except _Stop:
-            return
-        mean = sum(values) / len(values)
-        if mean > MEMORIZE_THRESHOLD:
-            memorised = True
-            report.problem(
-                "accuracy_on_training_data",
-                f"On small samples from the SAME {MEMORIZE_D}-D Gaussian, {name} reported {mean:.2f} "
-                "on average. With more dimensions than points a classifier can memorise its training "
-                "rows, so accuracy measured on them says nothing. Split the rows first, train on one "
-                "part, and measure accuracy only on the held-out part.",
-            )
 
-    if abs(matched - 0.5) > MATCHED_TOLERANCE and not memorised:
-        report.problem(
-            "matched_not_half",
-            f"On two samples drawn from the same N(0, 1) (1000 each), {name} returned {matched:.3f}; "
-            "no classifier can beat a coin flip there, so held-out accuracy must be near 0.5. "
-            "Check that you test on rows the classifier never trained on, that real rows are labelled "
-            "1 and fake rows 0 in both training and testing, and that the accuracy counts both classes.",
+def _memorises(s: _Session) -> bool:
+    """Small samples of one 512-D Gaussian: accuracy well above 0.5 means it was measured on training rows."""
+    values = [
+        s.call(s.gauss(MEMORIZE_N, MEMORIZE_D), s.gauss(MEMORIZE_N, MEMORIZE_D),
+               f"two samples of the same {MEMORIZE_D}-D Gaussian (150 each)")
+        for _ in range(MEMORIZE_DRAWS)
+    ]
+    mean = sum(values) / len(values)
+    if mean <= MEMORIZE_THRESHOLD:
+        return False
+    s.report.problem(
+        "accuracy_on_training_data",
+        f"On small samples from the SAME {MEMORIZE_D}-D Gaussian, {s.name} reported {mean:.2f} "
+        "on average. With more dimensions than points a classifier can memorise its training "
+        "rows, so accuracy measured on them says nothing. Split the rows first, train on one "
+        "part, and measure accuracy only on the held-out part.",
+    )
+    return True
+
+
+def _balanced(s: _Session) -> None:
+    """Unequal samples of one distribution: plain accuracy rewards guessing the bigger class."""
+    unbalanced = s.call(s.gauss(N_MATCHED, 1), s.gauss(N_UNBALANCED, 1),
+                        f"{N_MATCHED} real rows against {N_UNBALANCED} fake rows of the same N(0, 1)")
+    if abs(unbalanced - 0.5) > MATCHED_TOLERANCE:
+        share = N_MATCHED / (N_MATCHED + N_UNBALANCED)
+        s.report.problem(
+            "unbalanced_not_half",
+            f"On {N_MATCHED} real rows against {N_UNBALANCED} fake rows drawn from the SAME N(0, 1), "
+            f"{s.name} returned {unbalanced:.3f}. The samples do not differ, so the answer must be "
+            f"near 0.5; but with unequal sizes a classifier that always says \"real\" is right "
+            f"{share:.0%} of the time, so plain accuracy rewards guessing the bigger class. Return the "
+            "balanced accuracy, (accuracy on held-out real rows + accuracy on held-out fake rows) / 2, "
+            "or first subsample the bigger sample down to the size of the smaller one.",
         )
 
-    if report.passed:
-        try:
-            unbalanced = call(gauss(N_MATCHED, 1), gauss(N_UNBALANCED, 1),
-                              f"{N_MATCHED} real rows against {N_UNBALANCED} fake rows of the same N(0, 1)")
-        except _Stop:
-            return
-        if abs(unbalanced - 0.5) > MATCHED_TOLERANCE:
-            share = N_MATCHED / (N_MATCHED + N_UNBALANCED)
-            report.problem(
-                "unbalanced_not_half",
-                f"On {N_MATCHED} real rows against {N_UNBALANCED} fake rows drawn from the SAME N(0, 1), "
-                f"{name} returned {unbalanced:.3f}. The samples do not differ, so the answer must be "
-                f"near 0.5; but with unequal sizes a classifier that always says \"real\" is right "
-                f"{share:.0%} of the time, so plain accuracy rewards guessing the bigger class. Return the "
-                "balanced accuracy, (accuracy on held-out real rows + accuracy on held-out fake rows) / 2, "
-                "or first subsample the bigger sample down to the size of the smaller one.",
-            )
 
-    if report.passed:
-        # Reproducibility is a warning only: same data, same seed, different global RNG states.
-        real, fake = gauss(200, 1), gauss(200, 1, 1.0)
-        results = []
-        for global_seed in (777, 12345):
-            with isolated(global_seed, threads=1):
-                again = call_student(fn, real, fake, seed=1)
-            if again.ok:
-                results.append(_to_number(again.value))
-                continue
-            if raised_problem(again.error, name, fn=fn)[0] == "signature":
-                report.warn("no_seed_argument", f"{name} does not accept `seed=`; keep the signature "
-                            "`(real, fake, seed=0)` so results can be reproduced.")
-            break
-        if len(results) == 2 and results[0] != results[1]:
-            report.warn("ignores_seed", f"{name} gave {results[0]} and then {results[1]} for the same "
-                        "samples and seed=1: seed your split and your model with `seed` so results repeat.")
+def _reproducible(s: _Session) -> None:
+    """Reproducibility is a warning only: same data, same seed, different global RNG states."""
+    fn, name, report = s.fn, s.name, s.report
+    real, fake = s.gauss(200, 1), s.gauss(200, 1, 1.0)
+    results = []
+    for global_seed in (777, 12345):
+        with isolated(global_seed, threads=1):
+            again = call_student(fn, real, fake, seed=1)
+        if again.ok:
+            results.append(_to_number(again.value))
+            continue
+        if raised_problem(again.error, name, fn=fn)[0] == "signature":
+            report.warn("no_seed_argument", f"{name} does not accept `seed=`; keep the signature "
+                        "`(real, fake, seed=0)` so results can be reproduced.")
+        break
+    if len(results) == 2 and results[0] != results[1]:
+        report.warn("ignores_seed", f"{name} gave {results[0]} and then {results[1]} for the same "
+                    "samples and seed=1: seed your split and your model with `seed` so results repeat.")

@@ -198,8 +198,16 @@ def check_critic_loss(report: Report, loss_fn: Callable, *, seed: int = 1234, ba
     g = torch.Generator().manual_seed(seed + 1)
     r_eq = torch.randn(5, 1, generator=g, dtype=dtype) + 1.0
     f_eq = torch.randn(5, 1, generator=g, dtype=dtype) - 1.0
+    probes = [(r_eq, f_eq)] + list(_critic_probes(seed, tuple(batch_sizes), dtype))
+    values = _critic_losses(report, loss_fn, probes, name)
+    if values is not None and _critic_value_right(report, values, name):
+        _critic_gradients_right(report, values, name)
+
+
+def _critic_losses(report: Report, loss_fn: Callable, probes: list, name: str) -> Optional[list]:
+    """The loss on each pair of probe scores: [(real, fake, real_in, fake_in, loss)], or None with the problem."""
     values = []
-    for real, fake in [(r_eq, f_eq)] + list(_critic_probes(seed, tuple(batch_sizes), dtype)):
+    for real, fake in probes:
         real_in = real.clone().requires_grad_(True)
         fake_in = fake.clone().requires_grad_(True)
         out = _call(report, loss_fn, (real_in, fake_in), name)
@@ -213,27 +221,35 @@ def check_critic_loss(report: Report, loss_fn: Callable, *, seed: int = 1234, ba
                     "averages are separate expectations: compute critic_fake.mean() and critic_real.mean() "
                     "on their own, then subtract.",
                 )
-            return
+            return None
         out = _scalar(report, out, name, _CRITIC_WHAT)
         if out is None:
-            return
+            return None
         values.append((real, fake, real_in, fake_in, out))
+    return values
 
+
+def _critic_value_right(report: Report, values: list, name: str) -> bool:
+    """The value must be mean(C(fake)) - mean(C(real)); a known mistake is named, else ``wrong_value``."""
     for real, fake, real_in, fake_in, out in values:
         want = (fake.mean() - real.mean()).double()
         if not torch.allclose(out.detach().double(), want, rtol=1e-4, atol=1e-5):
             clamp = functools.lru_cache()(lambda: _clamped_scores(values))  # asked only when no formula fits
             rows = formula_rows(_CRITIC_BUGS, [o for *_, o in values], [(r, f) for r, f, *_ in values], _same_loss)
             if name_first(report, rows + [("clamped_scores", lambda: bool(clamp()), clamp)]):
-                return
+                return False
             report.problem(
                 "wrong_value",
                 f"For real scores with mean {real.mean().item():.4f} and fake scores with mean "
                 f"{fake.mean().item():.4f}, {name} returned {out.item():.4f} instead of "
                 f"{want.item():.4f}. The critic loss is the {_CRITIC_WHAT}.",
             )
-            return
+            return False
+    return True
 
+
+def _critic_gradients_right(report: Report, values: list, name: str) -> None:
+    """Its gradients must be -1/B_r for each real score and 1/B_f for each fake one."""
     for real, fake, real_in, fake_in, out in values:
         if not out.requires_grad:
             report.problem(
@@ -443,6 +459,16 @@ def check_gradient_penalty(report: Report, penalty_fn: Callable, *, sample_shape
     fake = torch.randn((batch,) + sample_shape, generator=g) - 1.0
     direction = torch.rand(features, generator=g) + 0.2
     direction = direction / direction.norm()
+    probes = _penalties(report, penalty_fn, real, fake, direction, name)
+    if probes is not None and _right_value(report, probes, batch, sample_shape, name):
+        _trains_the_critic(report, probes)
+
+
+def _penalties(report: Report, penalty_fn: Callable, real: torch.Tensor, fake: torch.Tensor, direction: torch.Tensor,
+               name: str) -> Optional[list]:
+    """The penalty for linear critics of gradient norm 3 and 0.5: [(norm, critic, value)], or None with the problem.
+    The interpolates the first critic saw are checked on the way."""
+    batch, sample_shape = real.shape[0], tuple(real.shape[1:])
     probes = []
     for norm in (3.0, 0.5):
         critic = _LinearProbeCritic(direction * norm)
@@ -451,32 +477,40 @@ def check_gradient_penalty(report: Report, penalty_fn: Callable, *, sample_shape
             named = _gp_error(result.error, batch, sample_shape)
             report.problem(*(named or raised_problem(result.error, name, fn=penalty_fn,
                                                      hint="It should return a single number as a 0-d tensor.")))
-            return
+            return None
         out = result.value
         value = _scalar(report, out, name, _GP_WHAT)
         if value is None:
-            return
+            return None
         if not probes:
             _interpolation_problems(report, critic, real, fake, name)
             if report.problems:
-                return
+                return None
         probes.append((norm, critic, value))
+    return probes
 
+
+def _right_value(report: Report, probes: list, batch: int, sample_shape: Tuple[int, ...], name: str) -> bool:
+    """The penalty must be (norm - 1)^2 exactly; a known mistake is named, else ``wrong_value``."""
     got = [value.item() for _, _, value in probes]
     want = [(norm - 1) ** 2 for norm, _, _ in probes]
     if any(abs(g_ - w_) > 1e-4 * max(1.0, w_) for g_, w_ in zip(got, want)):
         tables = [_gp_candidates(critic.weight.detach(), batch, sample_shape) for _, critic, _ in probes]
         candidates = {code: (lambda table, code=code: table[code], _GP_MESSAGES[code]) for code in tables[0]}
         if name_first(report, formula_rows(candidates, got, [(t,) for t in tables], _same_value)):
-            return
+            return False
         norm, i = (3.0, 0) if abs(got[0] - want[0]) > 1e-4 * max(1.0, want[0]) else (0.5, 1)
         report.problem(
             "wrong_value",
             f"With a critic whose gradient norm is {norm} everywhere, the penalty should be "
             f"({norm} - 1)^2 = {want[i]:.4f}, but {name} returned {got[i]:.4f}. Compute {_GP_WHAT}.",
         )
-        return
+        return False
+    return True
 
+
+def _trains_the_critic(report: Report, probes: list) -> None:
+    """The penalty must backpropagate into the critic's weights (``create_graph=True``)."""
     for norm, critic, value in probes:
         if not value.requires_grad or value.grad_fn is None:
             report.problem(
