@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -29,7 +29,7 @@ from torch import nn
 
 from .errors import raised_problem
 from .report import Report
-from .mistakes import formula_rows, name_first
+from .mistakes import Row, formula_rows, name_first
 from .student import call_student, describe, grading_check
 
 
@@ -378,36 +378,30 @@ def _interpolation_problems(report: Report, critic: _LinearProbeCritic, real: to
                 "x_hat = eps * real + (1 - eps) * fake with one eps ~ U(0, 1) per sample.",
             )
         return
-    if torch.allclose(t, torch.ones_like(t), atol=1e-4):
-        report.problem(
-            "real_only",
-            "You take the penalty at the real samples only. WGAN-GP takes it at random points between real and "
-            "fake samples: x_hat = eps * real + (1 - eps) * fake.",
-        )
-    elif torch.allclose(t, torch.zeros_like(t), atol=1e-4):
-        report.problem(
-            "fake_only",
-            "You take the penalty at the fake samples only. WGAN-GP takes it at random points between real and "
-            "fake samples: x_hat = eps * real + (1 - eps) * fake.",
-        )
-    elif (t.min() < -1e-4) or (t.max() > 1 + 1e-4):
-        report.problem(
-            "eps_not_uniform",
-            f"Your mixing weights eps range from {t.min().item():.2f} to {t.max().item():.2f}, outside [0, 1] "
-            "(torch.randn instead of torch.rand?). Draw eps uniformly in [0, 1] with torch.rand.",
-        )
-    elif t.std() < 1e-4:
-        report.problem(
-            "one_eps_for_batch",
-            f"Every sample uses the same mixing weight eps = {t.mean().item():.3f}. Draw one eps per sample, "
-            "shape (batch, 1, ...), so the penalty covers the whole region between real and fake data.",
-        )
-    elif not (0.35 < t.mean().item() < 0.65 and 0.2 < t.std().item() < 0.38):
-        report.problem(
-            "eps_not_uniform",
-            f"Your mixing weights have mean {t.mean().item():.2f} and spread {t.std().item():.2f}; uniform "
-            "weights on [0, 1] have mean 0.5 and spread 0.29. Draw eps with torch.rand.",
-        )
+    name_first(report, _eps_mistakes(t))
+
+
+def _eps_mistakes(t: torch.Tensor) -> List[Row]:
+    """What is wrong with the mixing weights ``t`` (one per sample, read off the interpolates), most specific first."""
+    def spread() -> str:
+        return (f"Your mixing weights have mean {t.mean().item():.2f} and spread {t.std().item():.2f}; uniform "
+                "weights on [0, 1] have mean 0.5 and spread 0.29. Draw eps with torch.rand.")
+
+    return [
+        ("real_only", lambda: torch.allclose(t, torch.ones_like(t), atol=1e-4),
+         "You take the penalty at the real samples only. WGAN-GP takes it at random points between real and "
+         "fake samples: x_hat = eps * real + (1 - eps) * fake."),
+        ("fake_only", lambda: torch.allclose(t, torch.zeros_like(t), atol=1e-4),
+         "You take the penalty at the fake samples only. WGAN-GP takes it at random points between real and "
+         "fake samples: x_hat = eps * real + (1 - eps) * fake."),
+        ("eps_not_uniform", lambda: bool((t.min() < -1e-4) or (t.max() > 1 + 1e-4)),
+         lambda: f"Your mixing weights eps range from {t.min().item():.2f} to {t.max().item():.2f}, outside [0, 1] "
+                 "(torch.randn instead of torch.rand?). Draw eps uniformly in [0, 1] with torch.rand."),
+        ("one_eps_for_batch", lambda: bool(t.std() < 1e-4),
+         lambda: f"Every sample uses the same mixing weight eps = {t.mean().item():.3f}. Draw one eps per sample, "
+                 "shape (batch, 1, ...), so the penalty covers the whole region between real and fake data."),
+        ("eps_not_uniform", lambda: not (0.35 < t.mean().item() < 0.65 and 0.2 < t.std().item() < 0.38), spread),
+    ]
 
 
 def _gp_error(err: BaseException, batch: int, sample_shape: Tuple[int, ...]) -> Optional[Tuple[str, str]]:
