@@ -10,8 +10,8 @@ records at most one problem and returns whether the output passed:
   data are centred, on both sides of 0 (``output_one_sided``);
 - :func:`probabilities`: a discriminator's outputs in [0, 1] (``softmax_output`` when every
   output is exactly 1, else ``output_not_probability``);
-- :func:`gradient_reaches`: whether a gradient flows from an output back to some tensors
-  (for ``not_differentiable``, whose message depends on what must be reached).
+- :func:`differentiable`: a gradient flows from the output back to what must be reached
+  (``not_differentiable``, with the caller's words for what was cut off).
 
 Each message names the layer at fault when one runs after the last ``tanh`` or ``sigmoid``.
 """
@@ -29,7 +29,7 @@ from .student import call_student, describe
 
 __all__ = [
     "Factory", "build", "forward", "has_parameters", "device_of", "layers_after_last",
-    "output_shape", "finite", "tanh_range", "probabilities", "gradient_reaches",
+    "output_shape", "finite", "tanh_range", "probabilities", "differentiable",
 ]
 
 Factory = Union[nn.Module, Callable[..., nn.Module]]
@@ -183,12 +183,15 @@ def probabilities(report: Report, net: nn.Module, x: torch.Tensor, values: torch
     return None
 
 
-def gradient_reaches(out: torch.Tensor, tensors: Sequence[torch.Tensor]) -> Optional[str]:
-    """None when a non-zero gradient flows from ``out`` to one of ``tensors``; else "detached"
-    (``out`` does not require grad) or "zero" (no gradient arrives)."""
+def differentiable(report: Report, out: torch.Tensor, tensors: Sequence[torch.Tensor], *, detached: str,
+                   no_gradient: str) -> bool:
+    """True when a non-zero gradient flows from ``out`` back to one of ``tensors``; else ``not_differentiable``
+    with the message ``detached`` (``out`` does not require grad) or ``no_gradient`` (nothing arrives)."""
     if not out.requires_grad:
-        return "detached"
+        report.problem("not_differentiable", detached)
+        return False
     grads = torch.autograd.grad(out.sum(), list(tensors), allow_unused=True)
     if all(g is None or g.abs().sum() == 0 for g in grads):
-        return "zero"
-    return None
+        report.problem("not_differentiable", no_gradient)
+        return False
+    return True

@@ -32,9 +32,9 @@ from .networks import (
     Factory,
     build,
     device_of,
+    differentiable,
     finite,
     forward,
-    gradient_reaches,
     has_parameters,
     output_shape,
     probabilities,
@@ -115,19 +115,14 @@ def _check_generator_module(gen: nn.Module, latent_dim: int, out_dim: int, repor
     if not finite(report, values, "generator"):
         return
     tanh_range(report, gen, z, values, "scaled data")
-    flow = gradient_reaches(out, [p for p in gen.parameters() if p.requires_grad])
-    if flow == "detached":
-        report.problem(
-            "not_differentiable",
-            "Your generator's output is not connected to its weights (no gradient can reach them). Remove any "
-            ".detach(), torch.no_grad() or .item() from forward, and do not build the output with torch.tensor(...).",
-        )
-    elif flow == "zero":
-        report.problem(
-            "not_differentiable",
-            "No gradient reaches your generator's weights from its output (rounding or a detach in forward?). "
-            "Keep forward made of differentiable layers.",
-        )
+    differentiable(
+        report, out, [p for p in gen.parameters() if p.requires_grad],
+        detached="Your generator's output is not connected to its weights (no gradient can reach them). Remove any "
+                 ".detach(), torch.no_grad() or .item() from forward, and do not build the output with "
+                 "torch.tensor(...).",
+        no_gradient="No gradient reaches your generator's weights from its output (rounding or a detach in forward?). "
+                    "Keep forward made of differentiable layers.",
+    )
 
 
 @grading_check("sequence_networks", threads=1)
@@ -190,19 +185,13 @@ def _check_discriminator_module(disc: nn.Module, in_dim: int, report: Report) ->
             "Make forward(x) compute its output from x.",
         )
         return
-    flow = gradient_reaches(out, [x])
-    if flow == "detached":
-        report.problem(
-            "not_differentiable",
-            "Your discriminator's output is not connected to its input. The generator learns only through the "
-            "gradient of D's score with respect to the sequence: remove .detach() / torch.no_grad() from forward.",
-        )
-    elif flow == "zero":
-        report.problem(
-            "not_differentiable",
-            "No gradient flows from your discriminator's score back to its input sequence, so the generator "
-            "could never learn from it. Keep forward made of differentiable layers (no rounding, no detach).",
-        )
+    differentiable(
+        report, out, [x],
+        detached="Your discriminator's output is not connected to its input. The generator learns only through the "
+                 "gradient of D's score with respect to the sequence: remove .detach() / torch.no_grad() from forward.",
+        no_gradient="No gradient flows from your discriminator's score back to its input sequence, so the generator "
+                    "could never learn from it. Keep forward made of differentiable layers (no rounding, no detach).",
+    )
 
 
 @grading_check("sequence_networks", threads=1)
