@@ -186,15 +186,20 @@ def _one_step(report: Report, fn, name: str, probes):
     return outputs
 
 
-def _grade(report: Report, fn, name: str, reference: Callable, bugs, probes, behaviour: Callable) -> None:
-    """Shared flow: one-step probes, then name a known mistake, then the closed-form behaviour."""
+def _grade(report: Report, fn, name: str, reference: Callable, bugs, settings, behaviour: Callable) -> None:
+    """Shared flow: one-step probes, then name a known mistake, then the closed-form behaviour of
+    ``behaviour(report, points, start, lr)`` along ``steps`` steps from ``start``."""
+    lr, steps, start = _validate(*settings)
+    probes = _PROBES + ((start[0], start[1], lr),)
     outputs = _one_step(report, fn, name, probes)
     if outputs is None:
         return
     matches = all(_close(out, reference(*p)) for out, p in zip(outputs, probes))
     if not matches and name_first(report, formula_rows(bugs, outputs, probes, _close)):
         return
-    behaviour(report)
+    points = _trajectory(report, fn, name, start, lr, steps)
+    if points is not None:
+        behaviour(report, points, start, lr)
     if matches or not report.passed:
         return
     x, y, lr = probes[0]
@@ -248,37 +253,32 @@ def check_simultaneous_step(report: Report, step_fn: Callable, *, lr: float = 0.
     ``signs_swapped``, ``x_ascends``, ``y_descends``, ``wrong_gradient``, ``outputs_swapped``,
     ``lr_ignored``, ``no_update``.
     """
-    lr, steps, start = _validate(lr, steps, start)
-    name = "simultaneous_step"
+    _grade(report, step_fn, "simultaneous_step", _simultaneous, _SIM_BUGS, (lr, steps, start), _spirals_out)
 
-    def behaviour(found: Report) -> None:
-        points = _trajectory(found, step_fn, name, start, lr, steps)
-        if points is None:
+
+def _spirals_out(report: Report, points, start, lr: float) -> None:
+    """Simultaneous steps multiply the radius by sqrt(1 + lr^2) and turn by atan(lr), every step."""
+    r0 = math.hypot(*start)
+    factor = math.sqrt(1 + lr * lr)
+    theta0 = math.atan2(start[1], start[0])
+    for n, (x, y) in enumerate(points[1:], start=1):
+        r, want = math.hypot(x, y), r0 * factor**n
+        if abs(r - want) > _DRIFT * want:
+            report.problem(
+                "radius",
+                f"After {n} step(s) from {start} with lr={lr} the distance to (0, 0) is {r:.6g}, but "
+                f"simultaneous steps multiply it by exactly sqrt(1 + lr^2) = {factor:.6f} each time "
+                f"(expected {want:.6g}). Compute both new values from the old x and y: x - lr*y and y + lr*x.",
+            )
             return
-        r0 = math.hypot(*start)
-        factor = math.sqrt(1 + lr * lr)
-        theta0 = math.atan2(start[1], start[0])
-        for n, (x, y) in enumerate(points[1:], start=1):
-            r, want = math.hypot(x, y), r0 * factor**n
-            if abs(r - want) > _DRIFT * want:
-                found.problem(
-                    "radius",
-                    f"After {n} step(s) from {start} with lr={lr} the distance to (0, 0) is {r:.6g}, but "
-                    f"simultaneous steps multiply it by exactly sqrt(1 + lr^2) = {factor:.6f} each time "
-                    f"(expected {want:.6g}). Compute both new values from the old x and y: x - lr*y and y + lr*x.",
-                )
-                return
-            if abs(math.remainder(math.atan2(y, x) - theta0 - n * math.atan(lr), 2 * math.pi)) > _DRIFT:
-                found.problem(
-                    "direction",
-                    f"After {n} step(s) the point is at the right distance from (0, 0) but has turned the wrong "
-                    "way. x descends f = x*y (x - lr*y) and y ascends it (y + lr*x): with these signs the point "
-                    "turns anticlockwise.",
-                )
-                return
-
-    probes = _PROBES + ((start[0], start[1], lr),)
-    _grade(report, step_fn, name, _simultaneous, _SIM_BUGS, probes, behaviour)
+        if abs(math.remainder(math.atan2(y, x) - theta0 - n * math.atan(lr), 2 * math.pi)) > _DRIFT:
+            report.problem(
+                "direction",
+                f"After {n} step(s) the point is at the right distance from (0, 0) but has turned the wrong "
+                "way. x descends f = x*y (x - lr*y) and y ascends it (y + lr*x): with these signs the point "
+                "turns anticlockwise.",
+            )
+            return
 
 
 @grading_check("alternating_step")
@@ -294,35 +294,30 @@ def check_alternating_step(report: Report, step_fn: Callable, *, lr: float = 0.1
     ``y_first``, ``signs_swapped``, ``x_ascends``, ``y_descends``, ``wrong_gradient``, ``outputs_swapped``,
     ``lr_ignored``, ``no_update``.
     """
-    lr, steps, start = _validate(lr, steps, start)
-    name = "alternating_step"
+    _grade(report, step_fn, "alternating_step", _new_x_first, _ALT_BUGS, (lr, steps, start), _conserves)
 
-    def behaviour(found: Report) -> None:
-        points = _trajectory(found, step_fn, name, start, lr, steps)
-        if points is None:
-            return
-        x0, y0 = start
-        invariant0 = x0 * x0 + y0 * y0 - lr * x0 * y0
-        for n, (x, y) in enumerate(points[1:], start=1):
-            value = x * x + y * y - lr * x * y
-            if abs(value - invariant0) > _DRIFT * max(1.0, abs(invariant0)):
-                found.problem(
-                    "not_conserved",
-                    f"After {n} step(s) from {start} with lr={lr}, x^2 + y^2 - lr*x*y is {value:.6g} instead of "
-                    f"{invariant0:.6g}. Alternating steps keep it exactly constant: move x first (x - lr*y), "
-                    "then move y using the NEW x (y + lr*x_new).",
-                )
-                return
-        (x1, y1), (want_x, want_y) = points[1], _new_x_first(x0, y0, lr)
-        if (x1 - x0) * (want_x - x0) < 0 or (y1 - y0) * (want_y - y0) < 0:
-            found.problem(
-                "direction",
-                "Your steps keep x^2 + y^2 - lr*x*y constant but move the wrong way. x descends f = x*y "
-                "(x_new = x - lr*y) and y ascends it (y_new = y + lr*x_new).",
+
+def _conserves(report: Report, points, start, lr: float) -> None:
+    """Alternating steps keep x^2 + y^2 - lr*x*y exactly, and the first move goes the right way."""
+    x0, y0 = start
+    invariant0 = x0 * x0 + y0 * y0 - lr * x0 * y0
+    for n, (x, y) in enumerate(points[1:], start=1):
+        value = x * x + y * y - lr * x * y
+        if abs(value - invariant0) > _DRIFT * max(1.0, abs(invariant0)):
+            report.problem(
+                "not_conserved",
+                f"After {n} step(s) from {start} with lr={lr}, x^2 + y^2 - lr*x*y is {value:.6g} instead of "
+                f"{invariant0:.6g}. Alternating steps keep it exactly constant: move x first (x - lr*y), "
+                "then move y using the NEW x (y + lr*x_new).",
             )
-
-    probes = _PROBES + ((start[0], start[1], lr),)
-    _grade(report, step_fn, name, _new_x_first, _ALT_BUGS, probes, behaviour)
+            return
+    (x1, y1), (want_x, want_y) = points[1], _new_x_first(x0, y0, lr)
+    if (x1 - x0) * (want_x - x0) < 0 or (y1 - y0) * (want_y - y0) < 0:
+        report.problem(
+            "direction",
+            "Your steps keep x^2 + y^2 - lr*x*y constant but move the wrong way. x descends f = x*y "
+            "(x_new = x - lr*y) and y ascends it (y_new = y + lr*x_new).",
+        )
 
 
 __all__ = ["check_simultaneous_step", "check_alternating_step"]
