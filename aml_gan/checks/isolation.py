@@ -22,7 +22,7 @@ def _cuda_devices(device: Optional[torch.device]) -> list:
     """The CUDA device whose generator a check may use: ``device``'s, else the current one if CUDA is in use."""
     if device is not None and device.type == "cuda":
         return [device.index if device.index is not None else torch.cuda.current_device()]
-    if device is None and torch.cuda.is_available() and torch.cuda.is_initialized():
+    if device is None and torch.cuda.is_initialized():  # (is_available() would load the driver: seconds)
         return [torch.cuda.current_device()]
     return []
 

@@ -218,8 +218,11 @@ class _Prefixed:
 
 
 def not_callable_message(check: str, value: Any) -> str:
+    given = describe(value)
+    if given.startswith("a ") and given[2:3].lower() in "aeiou":
+        given = "an " + given[2:]
     return (
-        f"{check} needs your function (or class), but was given {describe(value)}. Define it in its answer cell "
+        f"{check} needs your function (or class), but was given {given}. Define it in its answer cell "
         "(`def ...` or `class ...`), run that cell, then run this one again."
     )
 
