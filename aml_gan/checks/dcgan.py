@@ -222,18 +222,13 @@ class _Kind:
 
     ``grow``: the block doubles (generator) or halves (discriminator) height and width; ``conv``: its
     convolution; ``activation``: the name of its last layer; ``seed``: the first input's seed;
-    ``fresh``: the arguments of the two calls that must give separate layers.
+    ``fresh``: the arguments of the two calls that must give separate layers. A kind also says
+    ``kwargs(flag)`` (the call's keyword for a size's flag), ``size_hint(flag)``, ``missing_conv(name)``
+    (the code and message when the block has no such convolution) and
+    ``wrong_activation(name, slope, out)`` (a message, or None when the last layer is right).
     """
 
-    role = ""
-    grow = True
-    conv: type = nn.Conv2d
-    activation = ""
-    seed = 0
-    fresh: Tuple[tuple, dict] = ((), {})
-
-    def kwargs(self, flag: bool) -> dict:
-        raise NotImplementedError
+    role, grow, conv, activation, seed, fresh = "", True, nn.Conv2d, "", 0, ((), {})
 
     def norm(self, flag: bool) -> bool:
         return True
@@ -241,17 +236,8 @@ class _Kind:
     def failed(self, name: str, call: str, in_shape, error: str, traced, c_in: int, block: nn.Module) -> tuple:
         return _raised_problem(name, call, in_shape, error, traced, c_in)
 
-    def size_hint(self, flag: bool) -> str:
-        raise NotImplementedError
-
     def layout(self, report: Report, order: List[nn.Module], name: str) -> None:
         """Problems with the block's layers that show before its output is judged."""
-
-    def missing_conv(self, name: str) -> Tuple[str, str]:
-        raise NotImplementedError
-
-    def wrong_activation(self, name: str, slope: Optional[float], out: torch.Tensor) -> Optional[str]:
-        raise NotImplementedError
 
 
 class _GeneratorBlock(_Kind):
