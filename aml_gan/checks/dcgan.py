@@ -224,7 +224,7 @@ def check_generator_block(fn: Callable[..., nn.Module], sizes=GENERATOR_BLOCK_SI
     of the input (a first block always gets a 1x1 input); hidden tests pass other sizes.
 
     Problem codes: ``not_implemented``, ``signature``, ``raised``, ``padding_same``, ``not_a_module``, ``not_transposed``,
-    ``channels``, ``size``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``param_count``, ``order``,
+    ``wrong_output_shape``, ``wrong_output_shape``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``param_count``, ``order``,
     ``activation``, ``shared_layers``.
     """
     report = Report("generator block")
@@ -251,7 +251,7 @@ def check_generator_block(fn: Callable[..., nn.Module], sizes=GENERATOR_BLOCK_SI
                     report.problem(*_raised_problem(name, call, in_shape, error, traced, c_in))
                 return report
             if out.dim() != 4 or out.shape[:2] != out_shape[:2]:
-                report.problem("channels", f"{name}({c_in}, {c_out}) turned {in_shape} into {tuple(out.shape)}, "
+                report.problem("wrong_output_shape", f"{name}({c_in}, {c_out}) turned {in_shape} into {tuple(out.shape)}, "
                                            f"expected {out_shape}. The block must output out_channels={c_out} "
                                            "channels.")
                 return report
@@ -262,7 +262,7 @@ def check_generator_block(fn: Callable[..., nn.Module], sizes=GENERATOR_BLOCK_SI
                 else:
                     hint = ("Every later block doubles height and width: ConvTranspose2d with kernel_size=4, "
                             "stride=2, padding=1 (and nn.ConvTranspose2d, not nn.Conv2d, which shrinks).")
-                report.problem("size", f"{name}({c_in}, {c_out}{', first=True' if first else ''}) turned {in_shape} "
+                report.problem("wrong_output_shape", f"{name}({c_in}, {c_out}{', first=True' if first else ''}) turned {in_shape} "
                                        f"into {tuple(out.shape)}, expected {out_shape}. {hint}")
                 return report
             if not _has(order, nn.ConvTranspose2d):
@@ -293,8 +293,8 @@ def check_discriminator_block(fn: Callable[..., nn.Module], sizes=DISCRIMINATOR_
     ``sizes``: the blocks to build and run, as ``(in_channels, out_channels, batch_norm, height, width)``
     of the input (even sizes); hidden tests pass other sizes.
 
-    Problem codes: ``not_implemented``, ``signature``, ``raised``, ``padding_same``, ``not_a_module``, ``pooling``, ``channels``,
-    ``size``, ``not_conv``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``batch_norm_flag``,
+    Problem codes: ``not_implemented``, ``signature``, ``raised``, ``padding_same``, ``not_a_module``, ``pooling``, ``wrong_output_shape``,
+    ``wrong_output_shape``, ``not_conv``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``batch_norm_flag``,
     ``param_count``, ``order``, ``activation``, ``shared_layers``.
     """
     report = Report("discriminator block")
@@ -318,12 +318,12 @@ def check_discriminator_block(fn: Callable[..., nn.Module], sizes=DISCRIMINATOR_
             if report.problems:
                 return report
             if out.dim() != 4 or out.shape[:2] != out_shape[:2]:
-                report.problem("channels", f"{name}({c_in}, {c_out}, batch_norm={norm}) turned {in_shape} into "
+                report.problem("wrong_output_shape", f"{name}({c_in}, {c_out}, batch_norm={norm}) turned {in_shape} into "
                                            f"{tuple(out.shape)}, expected {out_shape}. The block must output "
                                            f"out_channels={c_out} channels.")
                 return report
             if tuple(out.shape) != out_shape:
-                report.problem("size", f"{name}({c_in}, {c_out}) turned {in_shape} into {tuple(out.shape)}, expected "
+                report.problem("wrong_output_shape", f"{name}({c_in}, {c_out}) turned {in_shape} into {tuple(out.shape)}, expected "
                                        f"{out_shape}. Each discriminator block halves height and width: nn.Conv2d "
                                        "with kernel_size=4, stride=2, padding=1.")
                 return report

@@ -224,7 +224,7 @@ SUBMISSIONS = [
             history["disc_loss"].append(d_loss.item())
     return history
 ''')),
-    mistake("losses_unpacked_in_the_wrong_order", mentions=("history_swapped",),
+    mistake("losses_unpacked_in_the_wrong_order", mentions=("outputs_swapped",),
             train_gan=_loop('''\
     loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
     history = {"gen_loss": [], "disc_loss": []}

@@ -99,7 +99,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "gen_ignores_first",  # stride 2, padding 1 always: a 1x1 noise grows to 2x2, not 4x4
-        mentions=("size",),
+        mentions=("wrong_output_shape",),
         origin="https://github.com/jalola/improved-wgan-pytorch/issues/2",
         generator_block=_gen('''    return nn.Sequential(
         nn.ConvTranspose2d(in_channels, out_channels, kernel_size=4, stride=2, padding=1, bias=False),
@@ -110,7 +110,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "gen_padding_zero",  # stride 2 without padding: 2H + 2 instead of 2H
-        mentions=("size",),
+        mentions=("wrong_output_shape",),
         generator_block=_gen('''    stride = 1 if first else 2
     return nn.Sequential(
         nn.ConvTranspose2d(in_channels, out_channels, kernel_size=4, stride=stride, padding=0, bias=False),
@@ -255,7 +255,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "disc_stride_one",  # kernel 4, stride 1, padding 1: shrinks by one pixel, not by half
-        mentions=("size",),
+        mentions=("wrong_output_shape",),
         discriminator_block=_disc('''    layers = [nn.Conv2d(in_channels, out_channels, 4, 1, 1, bias=False)]
     if batch_norm:
         layers.append(nn.BatchNorm2d(out_channels))

@@ -111,7 +111,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "in_place_squares",  # variances only, squaring the generator's own weight in place
-        mentions=("modified_generator",),
+        mentions=("mutates_inputs",),
         implied_gaussian=_answer('''    W = generator[0].weight.data
     variances = W.pow_(2).sum(dim=1)
     return generator[0].bias.data.clone(), torch.diag(variances)
@@ -149,7 +149,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "uses_global_G",  # reads the notebook's trained G instead of its argument
-        mentions=("ignores_argument",),
+        mentions=("ignores_input",),
         implied_gaussian=_answer('''    W = G[0].weight.detach()
     return G[0].bias.detach().clone(), W @ W.T
 '''),

@@ -220,7 +220,7 @@ SUBMISSIONS = [
     gx, gy = torch.autograd.grad(px * py, (px, py))
     return (px - lr * gx).item(), (py + lr * gy).item()
 '''),
-    mistake("sim_autograd_float32_signs_swapped", mentions=("signs_swapped",),
+    mistake("sim_autograd_float32_signs_swapped", mentions=("sign_flipped",),
             simultaneous_step=_SIM + '''    px = torch.tensor(x, requires_grad=True)
     py = torch.tensor(y, requires_grad=True)
     gx, gy = torch.autograd.grad(px * py, (px, py))

@@ -102,7 +102,7 @@ def check_train_step(
         discriminator should end in a sigmoid (the course's convention); one that outputs raw
         scores is fine with ``BCEWithLogitsLoss`` in the step. If it outputs raw scores and the
         step treats them as probabilities, the step is checked with a sigmoid added and the
-        report warns ``missing_sigmoid`` (the network is at fault, not the step).
+        report warns ``output_not_probability`` (the network is at fault, not the step).
 
     ``latent_dim``: passed to ``fn`` unchanged (default 3 for the probe networks; for your own
     generator it is read from its first layer when not given). ``batch``: a real data tensor
@@ -127,7 +127,7 @@ def check_train_step(
     negative, or never outside [-1, 1]: ``torch.rand``, not ``torch.randn``) and
     ``not_finite_at_saturation`` (the step returns inf or NaN when every discriminator output is
     exactly 1, or exactly 0: a log without a guard).
-    Warnings (do not fail): ``missing_sigmoid``, ``label_smoothing``, ``disc_loss_not_detached``,
+    Warnings (do not fail): ``output_not_probability``, ``label_smoothing``, ``disc_loss_not_detached``,
     ``extra_steps``, ``fake_batch_size``, ``returned_values_unexpected``.
 
     Example (a notebook test cell)::
@@ -170,7 +170,7 @@ def check_train_step(
             found_again, run_again = _check_once(fn, again, calls)
             if "sigmoid_applied_twice" not in found_again.problems:  # the step was written for probabilities
                 found, nets, run = found_again, again, run_again
-                found.warn("missing_sigmoid", raw_scores_text(low, high))
+                found.warn("output_not_probability", raw_scores_text(low, high))
         if not found.problems:
             for code, message in _probes_after_a_clean_run(fn, nets, run).items():
                 found.problem(code, message)
