@@ -6,8 +6,9 @@ code means the same thing wherever it appears, and no two codes mean the same th
 :class:`~aml_gan.checks.report.Report` refuses a code that is not registered here: a new
 diagnosis is a new line below, with its meaning, written for maintainers.
 
-Two codes that mean the same thing for different outputs of one check stay apart when both
-can fire in one report (a report keeps one message per code): ``mean_wrong``/``cov_wrong``.
+Codes that mean the same thing for the two outputs of one check stay apart where both can
+fire in one report, since a report keeps one message per code (``mean_wrong``/``cov_wrong``,
+``mean_is_data``/``cov_is_data``, ``mean_approximate``/``cov_approximate``).
 
 Renamed (old -> new), so a branch written before a rename can apply it mechanically
 (replace the quoted code string, ``"old"`` -> ``"new"``, at the code's sites):
@@ -20,7 +21,8 @@ Renamed (old -> new), so a branch written before a rename can apply it mechanica
   ``swapped``, ``returned_losses_swapped`` -> ``outputs_swapped``; ``gen_shape``,
   ``disc_shape``, ``shape_mismatch`` -> ``wrong_output_shape``; ``gen_range``, ``out_of_range``
   -> ``output_out_of_range``; ``disc_range`` -> ``output_not_probability``.
-- the registry (``RENAMED`` below holds this step).
+- the registry merged synonyms: ``RENAMED`` below (``channels`` and ``size`` only at the DCGAN
+  block checks' sites; the other old names are code names wherever they appear).
 """
 from __future__ import annotations
 
@@ -72,7 +74,6 @@ BY_EXERCISE: Dict[str, Dict[str, str]] = {
         "inverted_labels": "the detector's accuracy is near 0: it counts the classifier's verdicts backwards",
         "shifted_not_detected": "the detector cannot tell N(0, 1) from N(3, 1) apart",
         "always_half": "the detector returns 0.5 for every pair of samples (a one-class classifier)",
-        "constant_output": "the detector returns the same number whatever the data",
         "accuracy_on_training_data": "the detector scores the rows it trained on (memorises small samples)",
         "matched_not_half": "on two samples of one distribution the accuracy is not near 0.5",
         "unbalanced_not_half": "on unequal samples of one distribution the accuracy is not near 0.5 "
@@ -112,11 +113,9 @@ BY_EXERCISE: Dict[str, Dict[str, str]] = {
         "history_shared_list": "both keys of the record hold one list (dict.fromkeys(keys, []))",
         "history_wrong_length": "the record does not hold one entry per step",
         "history_wrong_values": "the record's entries are not the losses step_fn returned, in order",
-        "history_swapped": "the record has the generator's and discriminator's losses swapped",
     },
     "04 sequence_networks (the two networks and the training run)": {
         "output_one_sided": "the generator never outputs a negative number (sigmoid or ReLU at the end)",
-        "ignores_noise": "the generator returns the same sequence for every noise vector",
         "softmax_output": "the discriminator's outputs are all exactly 1 (softmax over one output)",
         "generator_not_called": "the step never called the generator with noise of shape (batch, latent_dim)",
         "low_validity": "after training too few generated sequences are valid",
@@ -133,15 +132,11 @@ BY_EXERCISE: Dict[str, Dict[str, str]] = {
         "activation": "the block ends with the wrong activation (ReLU in G's blocks, LeakyReLU(0.2) in D's)",
         "shared_layers": "two calls of the block function return the same layer objects",
         "pooling": "the block shrinks pictures with pooling instead of a strided convolution",
-        "channels": "the block's output has the wrong number of channels",
-        "size": "the block's output has the wrong height and width",
         "not_conv": "a discriminator block with no Conv2d",
         "batch_norm_flag": "the block has a batch norm although batch_norm=False",
     },
     "06 implied_gaussian": {
         "not_callable": "implied_gaussian is not a function",
-        "ignores_argument": "implied_gaussian gives the same answer whatever generator it is passed",
-        "modified_generator": "implied_gaussian changed the generator's weights in place",
         "mean_shape": "the mean is not of shape (d,)",
         "cov_shape": "the covariance is not of shape (d, d)",
         "cov_transposed": "the covariance is W.T @ W, not W @ W.T",
@@ -166,8 +161,6 @@ BY_EXERCISE: Dict[str, Dict[str, str]] = {
         "wrong_gradient": "each player steps along its own coordinate instead of f's gradient",
         "lr_ignored": "the update ignores the step size lr",
         "no_update": "the update returns the point unchanged",
-        "signs_swapped": "x climbs f and y descends it (both signs swapped)",
-        "wrong_update": "the update is wrong and no known mistake explains it",
         "not_conserved": "over many steps x^2 + y^2 - lr*x*y is not conserved",
         "not_alternating": "y's update uses the old x (a simultaneous step)",
         "y_first": "y moves first and x answers the new y",
@@ -214,7 +207,6 @@ WARNINGS: Mapping[str, str] = MappingProxyType({
     "printed_warning": "Python printed a warning while the student's code ran (student.py captures it)",
     "printed_output": "the student's code printed while it was checked",
     "loss_not_0d": "a loss of shape (1,) or similar where a 0-d tensor is the convention",
-    "missing_sigmoid": "train_step: the discriminator outputs raw scores; the step was checked with a sigmoid added",
     "label_smoothing": "train_step: soft targets within the accepted margin of the hard ones",
     "disc_loss_not_detached": "train_step: the discriminator's loss back-propagates into the generator (wasted work)",
     "extra_steps": "train_step: a network was updated more than once per call",
@@ -232,7 +224,19 @@ WARNINGS: Mapping[str, str] = MappingProxyType({
 })
 
 #: old code -> new code, for this registry's merges of synonyms (the clean-up before is in the docstring)
-RENAMED: Mapping[str, str] = MappingProxyType({})
+RENAMED: Mapping[str, str] = MappingProxyType({
+    # the same meaning under two names: one name kept (quoted code strings replaced, nothing else changed)
+    "channels": "wrong_output_shape",  # DCGAN blocks: the channels of the output; only in checks/dcgan.py
+    "size": "wrong_output_shape",  # DCGAN blocks: height and width; only in checks/dcgan.py ("size" is common)
+    "wrong_update": "wrong_value",  # the xy game's steps
+    "ignores_noise": "ignores_input",  # 04's generator
+    "ignores_argument": "ignores_input",  # 06's implied_gaussian
+    "constant_output": "ignores_input",  # 01's detector
+    "modified_generator": "mutates_inputs",  # 06's implied_gaussian
+    "history_swapped": "outputs_swapped",  # 03's training loop
+    "signs_swapped": "sign_flipped",  # the xy game's steps
+    "missing_sigmoid": "output_not_probability",  # train_step's warning
+})
 
 
 def _problems() -> Dict[str, str]:

@@ -224,7 +224,7 @@ def check_generator_block(fn: Callable[..., nn.Module], sizes=GENERATOR_BLOCK_SI
     of the input (a first block always gets a 1x1 input); hidden tests pass other sizes.
 
     Problem codes: ``not_implemented``, ``signature``, ``raised``, ``padding_same``, ``not_a_module``, ``not_transposed``,
-    ``wrong_output_shape``, ``wrong_output_shape``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``param_count``, ``order``,
+    ``wrong_output_shape``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``param_count``, ``order``,
     ``activation``, ``shared_layers``.
     """
     report = Report("generator block")
@@ -293,7 +293,7 @@ def check_discriminator_block(fn: Callable[..., nn.Module], sizes=DISCRIMINATOR_
     ``sizes``: the blocks to build and run, as ``(in_channels, out_channels, batch_norm, height, width)``
     of the input (even sizes); hidden tests pass other sizes.
 
-    Problem codes: ``not_implemented``, ``signature``, ``raised``, ``padding_same``, ``not_a_module``, ``pooling``, ``wrong_output_shape``,
+    Problem codes: ``not_implemented``, ``signature``, ``raised``, ``padding_same``, ``not_a_module``, ``pooling``,
     ``wrong_output_shape``, ``not_conv``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``batch_norm_flag``,
     ``param_count``, ``order``, ``activation``, ``shared_layers``.
     """
