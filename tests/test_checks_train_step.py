@@ -1299,12 +1299,12 @@ def test_a_discriminator_without_its_sigmoid_is_blamed_once_not_the_step():
     for step in (ok_source_g_first, ok_d_first_functional_bce):
         report = check_train_step(step, **_logit_pair())
         assert report.passed, str(report)
-        assert [w.code for w in report.warnings] == ["missing_sigmoid"], str(report)
+        assert [w.code for w in report.warnings] == ["output_not_probability"], str(report)
     report = check_train_step(bug_saturating, **_logit_pair())
     assert report.codes == ["saturating_generator_loss"], str(report)
-    assert "missing_sigmoid" in [w.code for w in report.warnings]
+    assert "output_not_probability" in [w.code for w in report.warnings]
     lsgan = check_train_step(bug_lsgan_no_zero_grad, **_logit_pair())  # least squares on raw scores: no sigmoid needed
-    assert "non_course_loss" in lsgan.codes and "missing_sigmoid" not in [w.code for w in lsgan.warnings], str(lsgan)
+    assert "non_course_loss" in lsgan.codes and "output_not_probability" not in [w.code for w in lsgan.warnings], str(lsgan)
 
 
 def test_soft_targets_policy():

@@ -66,3 +66,15 @@ def test_every_graded_exercise_has_a_corpus():
             if corpus is not None and answer not in corpus.exercises:
                 short.append(f"{assignment}/{answer}: not in EXERCISES (its test cells are unknown)")
     assert not short, "\n".join(short)
+
+
+def test_mistakes_expect_registered_codes():
+    """A mistake names what the check must find by its code (aml_gan/checks/codes.py), not by the
+    message's wording; a phrase is kept only where the wording (or an error that no check reports)
+    is the point, and ``corpus.WORDING`` says why."""
+    from aml_gan.checks.codes import CODES
+    from corpus import WORDING
+
+    wrong = [f"{a}/{s.name}: {m!r}" for a in sorted(CORPUS) for s in CORPUS[a].submissions
+             for m in s.mentions if m not in CODES and m not in WORDING]
+    assert not wrong, "expected mentions that are neither registered codes nor kept phrases:\n" + "\n".join(wrong)

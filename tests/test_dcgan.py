@@ -231,11 +231,11 @@ BUGGY_GEN = {  # name: (block factory, expected problem code)
     "relu_before_bn": (lambda i, o, first=False: nn.Sequential(_gen_conv(i, o, first), nn.ReLU(), nn.BatchNorm2d(o)),
                        "order"),
     "always_stride_2": (lambda i, o, first=False: nn.Sequential(
-        nn.ConvTranspose2d(i, o, 4, 2, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU()), "size"),
+        nn.ConvTranspose2d(i, o, 4, 2, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU()), "wrong_output_shape"),
     "conv2d_not_transposed": (lambda i, o, first=False: nn.Sequential(
         nn.Conv2d(i, o, 4, 2, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU()), "not_transposed"),
     "wrong_channels": (lambda i, o, first=False: nn.Sequential(_gen_conv(i, i, first), nn.BatchNorm2d(i), nn.ReLU()),
-                       "channels"),
+                       "wrong_output_shape"),
     "kernel_2": (lambda i, o, first=False: nn.Sequential(
         nn.ConvTranspose2d(i, o, 2 if not first else 4, 2 if not first else 1, 0, bias=False), nn.BatchNorm2d(o),
         nn.ReLU()), "kernel"),
@@ -269,10 +269,10 @@ BUGGY_DISC = {
                          "batch_norm_missing"),
     "conv_bias": (lambda i, o, batch_norm=True: _disc_layers(i, o, batch_norm, nn.LeakyReLU(0.2), bias=True),
                   "conv_bias"),
-    "stride_1": (lambda i, o, batch_norm=True: _disc_layers(i, o, batch_norm, nn.LeakyReLU(0.2), s=1), "size"),
+    "stride_1": (lambda i, o, batch_norm=True: _disc_layers(i, o, batch_norm, nn.LeakyReLU(0.2), s=1), "wrong_output_shape"),
     "kernel_3": (lambda i, o, batch_norm=True: _disc_layers(i, o, batch_norm, nn.LeakyReLU(0.2), k=3), "kernel"),
     "transposed": (lambda i, o, batch_norm=True: nn.Sequential(nn.ConvTranspose2d(i, o, 4, 2, 1, bias=False),
-                                                               nn.LeakyReLU(0.2)), "size"),
+                                                               nn.LeakyReLU(0.2)), "wrong_output_shape"),
     "act_before_bn": (lambda i, o, batch_norm=True: nn.Sequential(
         nn.Conv2d(i, o, 4, 2, 1, bias=False), nn.LeakyReLU(0.2), *([nn.BatchNorm2d(o)] if batch_norm else [])),
         "order"),

@@ -161,7 +161,7 @@ SIMULTANEOUS_CATALOG = [
     (sim_autograd, []),
     (lambda x, y, lr: sim_autograd(x, y, lr, torch.float64), []),
     (lambda x, y, lr: alt_autograd(x, y, lr), ["uses_new_x"]),
-    (sim_autograd_signs_swapped, ["signs_swapped"]),
+    (sim_autograd_signs_swapped, ["sign_flipped"]),
     (stub, ["not_implemented"]),
     (crashes, ["raised"]),
     (lambda x, y, lr: x - lr * y, ["returns_wrong_type"]),
@@ -169,7 +169,7 @@ SIMULTANEOUS_CATALOG = [
     (lambda x, y, lr: (float("nan"), y), ["not_finite"]),
     (alt_correct, ["uses_new_x"]),
     (lambda x, y, lr: (x - lr * (y + lr * x), y + lr * x), ["uses_new_y"]),
-    (lambda x, y, lr: (x + lr * y, y - lr * x), ["signs_swapped"]),
+    (lambda x, y, lr: (x + lr * y, y - lr * x), ["sign_flipped"]),
     (lambda x, y, lr: (x + lr * y, y + lr * x), ["x_ascends"]),
     (lambda x, y, lr: (x - lr * y, y - lr * x), ["y_descends"]),
     (lambda x, y, lr: (x - lr * x, y + lr * y), ["wrong_gradient"]),
@@ -180,7 +180,7 @@ SIMULTANEOUS_CATALOG = [
     (lambda x, y, lr: (x - lr * y, y + lr * x + 1e-3), ["radius"]),
     (lambda x, y, lr: (x - lr * math.sin(y), y + lr * x), ["radius"]),
     # right along the graded trajectory (|x| + |y| < 2 there), wrong at the far probe points
-    (lambda x, y, lr: (x - lr * y, y + lr * x) if abs(x) + abs(y) < 2 else (x, y), ["wrong_update"]),
+    (lambda x, y, lr: (x - lr * y, y + lr * x) if abs(x) + abs(y) < 2 else (x, y), ["wrong_value"]),
 ]
 
 ALTERNATING_CATALOG = [
@@ -195,7 +195,7 @@ ALTERNATING_CATALOG = [
     (lambda x, y, lr: None, ["returns_wrong_type"]),
     (sim_correct, ["not_alternating"]),
     (lambda x, y, lr: (x - lr * (y + lr * x), y + lr * x), ["y_first"]),
-    (lambda x, y, lr: (x + lr * y, y - lr * (x + lr * y)), ["signs_swapped"]),
+    (lambda x, y, lr: (x + lr * y, y - lr * (x + lr * y)), ["sign_flipped"]),
     (lambda x, y, lr: (x + lr * y, y + lr * (x + lr * y)), ["x_ascends"]),
     (lambda x, y, lr: (x - lr * y, y - lr * (x - lr * y)), ["y_descends"]),
     (lambda x, y, lr: (x - lr * x, y + lr * y), ["wrong_gradient"]),

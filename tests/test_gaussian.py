@@ -438,7 +438,7 @@ BUGGY = [
     ("sampled estimate", _sampled(20_000), "cov_approximate"),
     ("sampled mean", _mean_bad_sampled_cov_ok, "mean_approximate"),
     ("weight on the Sequential", lambda g: (g.bias, g.weight @ g.weight.T), "raised"),
-    ("modifies the generator", _inplace, "modified_generator"),
+    ("modifies the generator", _inplace, "mutates_inputs"),
     ("covariance is W squared elementwise", lambda g: (_b(g), _W(g) ** 2), "cov_wrong"),
     ("mean is the column sums", lambda g: (_W(g).sum(1), _W(g) @ _W(g).T), "mean_wrong"),
     ("not a function", 42, "not_callable"),
@@ -456,7 +456,7 @@ def test_a_function_that_ignores_its_argument_is_told_so():
 
     for probes in (None, [random_probe_generator(2, 3, seed=1)]):
         report = check_implied_gaussian(uses_global, probes)
-        assert report.codes == ["ignores_argument"] * len(report.codes) and report.codes, str(report)
+        assert report.codes == ["ignores_input"] * len(report.codes) and report.codes, str(report)
         assert "ignores its argument" in str(report)
 
 

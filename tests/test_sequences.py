@@ -370,7 +370,7 @@ BUGGY_GENERATORS = {
     "extra dimension": (_gen(lambda self, z: torch.tanh(self.net(z)).unsqueeze(-1)), "wrong_output_shape"),
     "flattened": (_gen(lambda self, z: torch.tanh(self.net(z)).flatten()), "wrong_output_shape"),
     "ignores the noise": (
-        _gen(lambda self, z: torch.tanh(self.net[2].bias).expand(z.shape[0], 5)), "ignores_noise"),
+        _gen(lambda self, z: torch.tanh(self.net[2].bias).expand(z.shape[0], 5)), "ignores_input"),
     "detached output": (_gen(lambda self, z: torch.tanh(self.net(z)).detach()), "not_differentiable"),
     "rounded output": (_gen(lambda self, z: torch.round(torch.tanh(self.net(z)) * 4) / 4), "not_differentiable"),
     "hard-coded batch size": (_gen(lambda self, z: torch.tanh(self.net(z)).view(64, 5)), "raised"),

@@ -345,11 +345,11 @@ def _block_output_ok(report: Report, kind: _Kind, traced, call: str, name: str, 
         return False
     out = traced.output
     if out.dim() != 4 or out.shape[:2] != out_shape[:2]:
-        report.problem("channels", f"{call} turned {in_shape} into {tuple(out.shape)}, expected {out_shape}. The block "
+        report.problem("wrong_output_shape", f"{call} turned {in_shape} into {tuple(out.shape)}, expected {out_shape}. The block "
                                    f"must output out_channels={out_shape[1]} channels.")
         return False
     if tuple(out.shape) != out_shape:
-        report.problem("size", f"{call} turned {in_shape} into {tuple(out.shape)}, expected {out_shape}. "
+        report.problem("wrong_output_shape", f"{call} turned {in_shape} into {tuple(out.shape)}, expected {out_shape}. "
                                f"{kind.size_hint(flag)}")
         return False
     if not _has(traced.order, kind.conv):
@@ -366,7 +366,7 @@ def check_generator_block(report: Report, fn: Callable[..., nn.Module], sizes=GE
     of the input (a first block always gets a 1x1 input); hidden tests pass other sizes.
 
     Problem codes: ``not_implemented``, ``signature``, ``raised``, ``padding_same``, ``not_a_module``, ``not_transposed``,
-    ``channels``, ``size``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``param_count``, ``order``,
+    ``wrong_output_shape``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``param_count``, ``order``,
     ``activation``, ``shared_layers``.
     """
     _check_blocks(report, fn, _GeneratorBlock(), sizes)
@@ -379,8 +379,8 @@ def check_discriminator_block(report: Report, fn: Callable[..., nn.Module], size
     ``sizes``: the blocks to build and run, as ``(in_channels, out_channels, batch_norm, height, width)``
     of the input (even sizes); hidden tests pass other sizes.
 
-    Problem codes: ``not_implemented``, ``signature``, ``raised``, ``padding_same``, ``not_a_module``, ``pooling``, ``channels``,
-    ``size``, ``not_conv``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``batch_norm_flag``,
+    Problem codes: ``not_implemented``, ``signature``, ``raised``, ``padding_same``, ``not_a_module``, ``pooling``,
+    ``wrong_output_shape``, ``not_conv``, ``conv_bias``, ``kernel``, ``batch_norm_missing``, ``batch_norm_flag``,
     ``param_count``, ``order``, ``activation``, ``shared_layers``.
     """
     _check_blocks(report, fn, _DiscriminatorBlock(), sizes)

@@ -58,7 +58,7 @@ _SIM_BUGS: Dict[str, Tuple[Callable, str]] = {
         "Your x update uses the y you have just updated, so y moved first. In a simultaneous step both players "
         "move from the same old point: compute both new values from the old x and y.",
     ),
-    "signs_swapped": (
+    "sign_flipped": (
         lambda x, y, lr: (x + lr * y, y - lr * x),
         "Both signs are swapped: your x climbs f and your y descends it. x minimises f(x, y) = x*y, so it "
         "steps against its gradient (x - lr*y); y maximises, so it steps along its gradient (y + lr*x).",
@@ -103,7 +103,7 @@ _ALT_BUGS: Dict[str, Tuple[Callable, str]] = {
         "Your y moves first and x answers the new y. This exercise lets x (the generator) move first: "
         "x_new = x - lr*y, then y_new = y + lr*x_new.",
     ),
-    "signs_swapped": (
+    "sign_flipped": (
         lambda x, y, lr: (x + lr * y, y - lr * (x + lr * y)),
         "Both signs are swapped: your x climbs f and your y descends it. x minimises f(x, y) = x*y "
         "(x_new = x - lr*y); y maximises it (y_new = y + lr*x_new).",
@@ -205,7 +205,7 @@ def _grade(report: Report, fn, name: str, reference: Callable, bugs, settings, b
     x, y, lr = probes[0]
     got, want = outputs[0], reference(x, y, lr)
     report.problem(
-        "wrong_update",
+        "wrong_value",
         f"{name}({x}, {y}, {lr}) returned ({got[0]:.6g}, {got[1]:.6g}); the update should give "
         f"({want[0]:.6g}, {want[1]:.6g}). Re-derive it from df/dx = y (x descends) and df/dy = x (y ascends).",
     )
@@ -249,8 +249,8 @@ def check_simultaneous_step(report: Report, step_fn: Callable, *, lr: float = 0.
     (and the one-step output is right at a few other points).
 
     Problem codes: ``not_implemented``, ``raised``, ``signature``, ``returns_wrong_type``, ``not_finite``,
-    ``radius``, ``direction``, ``wrong_update``, and the named mistakes ``uses_new_x``, ``uses_new_y``,
-    ``signs_swapped``, ``x_ascends``, ``y_descends``, ``wrong_gradient``, ``outputs_swapped``,
+    ``radius``, ``direction``, ``wrong_value``, and the named mistakes ``uses_new_x``, ``uses_new_y``,
+    ``sign_flipped``, ``x_ascends``, ``y_descends``, ``wrong_gradient``, ``outputs_swapped``,
     ``lr_ignored``, ``no_update``.
     """
     _grade(report, step_fn, "simultaneous_step", _simultaneous, _SIM_BUGS, (lr, steps, start), _spirals_out)
@@ -290,8 +290,8 @@ def check_alternating_step(report: Report, step_fn: Callable, *, lr: float = 0.1
     the first move goes the right way, and the one-step output is right at a few other points.
 
     Problem codes: ``not_implemented``, ``raised``, ``signature``, ``returns_wrong_type``, ``not_finite``,
-    ``not_conserved``, ``direction``, ``wrong_update``, and the named mistakes ``not_alternating``,
-    ``y_first``, ``signs_swapped``, ``x_ascends``, ``y_descends``, ``wrong_gradient``, ``outputs_swapped``,
+    ``not_conserved``, ``direction``, ``wrong_value``, and the named mistakes ``not_alternating``,
+    ``y_first``, ``sign_flipped``, ``x_ascends``, ``y_descends``, ``wrong_gradient``, ``outputs_swapped``,
     ``lr_ignored``, ``no_update``.
     """
     _grade(report, step_fn, "alternating_step", _new_x_first, _ALT_BUGS, (lr, steps, start), _conserves)

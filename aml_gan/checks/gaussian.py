@@ -111,7 +111,7 @@ def check_implied_gaussian(
     ``generators``: the linear generators to try (default ``default_probes()``); each must
     hold exactly one ``nn.Linear`` with a bias. Expected: mean = bias, cov = W W^T,
     within ``rtol``/``atol``. Problem codes: not_callable, not_implemented, raised, signature,
-    modified_generator, ignores_argument, returns_wrong_type, outputs_swapped, mean_shape, cov_shape,
+    mutates_inputs, ignores_input, returns_wrong_type, outputs_swapped, mean_shape, cov_shape,
     mean_missing_bias, mean_is_data, mean_approximate, mean_wrong, cov_transposed,
     cov_is_weight, cov_second_moment, cov_diagonal_only, cov_is_data, cov_approximate,
     cov_wrong. Warning: not_detached (returned tensors still tied to the parameters).
@@ -152,7 +152,7 @@ def _returned_pair(report: Report, implied_gaussian: Callable, gen: nn.Module):
         return _STOP
     out = result.value
     if any(not torch.equal(p.detach(), s) for p, s in zip(gen.parameters(), snap)):
-        report.problem("modified_generator", "implied_gaussian changed the generator's weights or bias "
+        report.problem("mutates_inputs", "implied_gaussian changed the generator's weights or bias "
                        "(an in-place operation such as .t_(), .add_() or +=). Only read the parameters: "
                        "use W.T and W @ W.T, which make new tensors.")
         _restore(gen, snap)
@@ -192,7 +192,7 @@ def _judge_moments(report: Report, implied_gaussian: Callable, layer: nn.Linear,
     data_moments = d == 2 and ((tuple(m.shape) == (2,) and _close(m, data_mean, 1e-3, 1e-3)) or
                                (tuple(c.shape) == (2, 2) and _close(c, data_cov, 1e-3, 1e-3)))  # named below
     if not right and not data_moments and _ignores_argument(implied_gaussian, m, c, k, d):
-        report.problem("ignores_argument", "implied_gaussian gives the same answer whatever generator it is "
+        report.problem("ignores_input", "implied_gaussian gives the same answer whatever generator it is "
                        "passed: it ignores its argument (it reads another generator, such as the notebook's G, "
                        "instead). Compute the mean and covariance from the generator you are given: "
                        "generator[0].weight and generator[0].bias.")

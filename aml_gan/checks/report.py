@@ -4,45 +4,8 @@ A check never raises on a student's bug: it collects problems (which fail the
 check) and warnings (which do not), each with a short ``code`` the tests use and
 a ``message`` written for the student: what happened and how to fix it.
 
-One vocabulary for every check: a code means the same thing wherever it appears, and no
-two codes mean the same thing. Each check's docstring lists the codes it can report; the
-codes several checks share are these:
-
-============================  ===========================================================
-``not_implemented``           the student's function is still the stub (raises ``NotImplementedError``)
-``raised``                    the student's code raised (the message names the error and a hint,
-                              from ``errors.py``)
-``signature``                 calling the student's function failed because its parameters differ
-                              from the exercise's
-``used_reference``            the student handed in, called or subclassed the course's own answer
-``returns_wrong_type``        it returned the wrong kind of thing: not a tensor, not a pair, a tensor
-                              where a float was asked for, a Python number where a tensor was
-``outputs_swapped``           it returned the right values in the wrong order
-``not_finite``                a value it returned (or a loss, or a weight) is NaN or infinite
-``not_scalar``                a loss is not one number
-``not_differentiable``        no gradient flows through what it returned
-``not_a_module``              a network (or a block) is not a ``torch.nn.Module``
-``wrong_output_shape``        a network's output has the wrong shape
-``output_out_of_range``       values outside the range the exercise asks for
-``output_not_probability``    a discriminator's outputs leave [0, 1] (no sigmoid at the end)
-``generator_not_updated``     training never changed the generator's weights
-``discriminator_not_updated`` training never changed the discriminator's weights
-``wrong_discriminator_loss``  the discriminator's loss is not the course's (``loss_text.py`` says how)
-``wrong_generator_loss``      the generator's loss is not the course's
-``saturating_generator_loss`` the generator uses the minimax loss log(1 - D(G(z)))
-``sigmoid_applied_twice``     ``BCEWithLogitsLoss`` (or a sigmoid) on outputs that are already probabilities
-``printed_warning``           (warning) Python printed a warning while the student's code ran
-``printed_output``            (warning) the student's code printed while it was checked
-============================  ===========================================================
-
-Renamed in the vocabulary's clean-up (old -> new): ``error``, ``gen_error``, ``disc_error``
--> ``raised`` (``not_implemented`` for the stub); ``wrong_output_type``, ``bad_return``,
-``not_tensor``, ``not_a_number``, ``not_a_pair``, ``disc_output_not_tensor`` ->
-``returns_wrong_type``; ``output_not_finite``, ``nonfinite_loss`` -> ``not_finite``;
-``loss_not_scalar`` -> ``not_scalar``; ``loss_not_differentiable`` -> ``not_differentiable``;
-``not_module`` -> ``not_a_module``; ``swapped``, ``returned_losses_swapped`` -> ``outputs_swapped``;
-``gen_shape``, ``disc_shape``, ``shape_mismatch`` -> ``wrong_output_shape``; ``gen_range``,
-``out_of_range`` -> ``output_out_of_range``; ``disc_range`` -> ``output_not_probability``.
+Every code is registered, with its meaning, in ``codes.py`` (the one vocabulary of the checks,
+and the history of its renames); a report refuses a code that is not registered there.
 """
 from __future__ import annotations
 
@@ -52,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List
 
 from ..sealed import ReadOnlyClass, seal_class
+from .codes import require
 
 
 @dataclass(frozen=True)
@@ -112,12 +76,14 @@ class Report(metaclass=ReadOnlyClass):
         return [p.code for p in self.problems]
 
     def problem(self, code: str, message: str) -> None:
-        """Record a problem, once per code."""
+        """Record a problem, once per code; ``code`` must be registered in ``codes.py``."""
+        require(code, "problem")
         if code not in self.codes:
             self.problems.append(Problem(code, message))
 
     def warn(self, code: str, message: str) -> None:
-        """Record a warning (does not fail the check), once per code."""
+        """Record a warning (does not fail the check), once per code; ``code`` must be registered as a warning."""
+        require(code, "warning")
         if code not in [w.code for w in self.warnings]:
             self.warnings.append(Problem(code, message))
 

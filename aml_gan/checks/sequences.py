@@ -102,7 +102,7 @@ def _check_generator_module(gen: nn.Module, latent_dim: int, out_dim: int, repor
         return
     if out.detach().std(dim=0).max() < 1e-6:
         report.problem(
-            "ignores_noise",
+            "ignores_input",
             "Your generator returned the same sequence for every noise vector, so it can only ever make one "
             "sequence. Make forward(z) compute its output from z.",
         )
@@ -132,7 +132,7 @@ def check_sequence_generator(report: Report, gen: Factory, latent_dim: int, out_
     ``gen``: a module, or a factory called as ``gen(latent_dim)`` (your class).
     Problem codes: ``not_implemented``, ``raised``, ``not_a_module``, ``no_parameters``,
     ``returns_wrong_type``, ``wrong_output_shape``, ``not_finite``, ``output_out_of_range`` (no tanh),
-    ``output_one_sided`` (sigmoid/ReLU at the end), ``ignores_noise``, ``not_differentiable``.
+    ``output_one_sided`` (sigmoid/ReLU at the end), ``ignores_input``, ``not_differentiable``.
     Warning: ``spectral_norm_generator`` (the training test refuses it; see ``check_sequence_gan_training``).
     """
     if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:

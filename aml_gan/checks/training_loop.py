@@ -40,7 +40,7 @@ Problem codes (besides ``raised``, ``used_reference``):
 ``returns_wrong_type``          the record is not ``{"gen_loss": [...], "disc_loss": [...]}``
 ``history_shared_list``         both keys hold one list (``dict.fromkeys(keys, [])``)
 ``history_wrong_length``        not one entry per step
-``history_swapped``             generator and discriminator losses swapped
+``outputs_swapped``             generator and discriminator losses swapped
 ``history_wrong_values``        the entries are not the step's returned losses, in order
 ==============================  ===================================================
 
@@ -429,7 +429,7 @@ def _history_ok(report: Report, history: Any, steps: int, setting: str) -> None:
         return
     if same(g, [w[1] for w in want]) and same(d, [w[0] for w in want]):
         report.problem(
-            "history_swapped",
+            "outputs_swapped",
             '`step_fn` returns `(g_loss, d_loss)`, generator first; your record has them the other way round. '
             'Unpack `g_loss, d_loss = step_fn(...)` and append g_loss to "gen_loss", d_loss to "disc_loss".',
         )

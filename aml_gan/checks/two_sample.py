@@ -26,7 +26,7 @@ code                          the behaviour that failed
 ``output_out_of_range``       NaN, below 0 or above 1 (a percentage, a count of hits)
 ``mutates_inputs``            ``real`` or ``fake`` changed during the call
 ``always_half``               0.5 every time, whatever the data
-``constant_output``           the same number every time, whatever the data
+``ignores_input``              the same number every time, whatever the data
 ``matched_not_half``          two samples of N(0, 1) (1000 each) did not give 0.5 +/- 0.1
 ``unbalanced_not_half``       1000 real rows against 300 fake rows of the same N(0, 1)
                               did not give 0.5 +/- 0.1 (plain accuracy rewards always
@@ -378,7 +378,7 @@ def _separates_what_differs(s: _Session) -> Optional[float]:
         return None
     if len(set(s.calls)) == 1:
         report.problem(
-            "constant_output",
+            "ignores_input",
             f"{name} returned {s.calls[0]:g} for every pair of samples, whatever the data. The accuracy "
             "must come from the classifier's predictions on the held-out rows."
             + (" Always 0 or 1 usually means the rows were not shuffled before the split, so the "

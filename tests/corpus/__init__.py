@@ -9,7 +9,8 @@ tests included, and scores each cell with nbgrader's own rule; a sample goes thr
 
 - a correct entry earns every point of its exercise's test cells;
 - a mistake loses the points of the cells in ``fails`` (default: all of its exercise's
-  test cells) and the failing output names it (every string in ``mentions`` appears);
+  test cells) and the failing output names it: every code in ``mentions`` is shown as a
+  problem or warning code (``aml_gan/checks/codes.py``), and a phrase of ``WORDING`` appears;
 - no cell shows "all checks passed" and scores less than its points;
 - no feedback shows a line of a hidden test.
 """
@@ -17,6 +18,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Dict, List, Sequence, Tuple
+
+_RAISED_HINT = "the code is `raised`; the hint that names this error's fix (errors.py) is the diagnosis"
+_LOSS_TEXT = "the code is wrong_*_loss; which mistake the loss has is said in loss_text.py's wording"
+_TWO_SAMPLE_HINT = "the two_sample check's hint names this cause; the code says only what the accuracy did"
+
+#: the phrases a mistake may expect besides codes, each where the wording the student reads is the
+#: point of the case (a code says the rest): phrase -> why it is kept
+WORDING: Dict[str, str] = {
+    "NameError": "no check runs: the answer cell defines nothing, and the test cell's own error is what shows",
+    "not shuffled": _TWO_SAMPLE_HINT + " (and the two cells fail with different codes)",
+    "argmax": _TWO_SAMPLE_HINT + " (and the two cells fail with different codes)",
+    "broadcast": _TWO_SAMPLE_HINT,
+    "/ 2": _TWO_SAMPLE_HINT,
+    "BCEWithLogitsLoss": _RAISED_HINT,
+    "nn.BCELoss()(": _RAISED_HINT,
+    "clamp(min=": _RAISED_HINT,
+    "real_batch": _RAISED_HINT,
+    "append": _RAISED_HINT,
+    "Paint the fakes again": _RAISED_HINT,
+    "disc_optim.step()": _RAISED_HINT,
+    "in_features": _RAISED_HINT,
+    "in_features=5": _RAISED_HINT,
+    "any batch size": _RAISED_HINT,
+    "without `.item()`": _RAISED_HINT,
+    "wrong sign": _LOSS_TEXT,
+    "labels swapped": _LOSS_TEXT,
+    "-log D(G(z))": _LOSS_TEXT,
+    "weighs the real and the fake term differently": _LOSS_TEXT,
+    "constant added": _LOSS_TEXT,
+    "get caught": _LOSS_TEXT,
+    "target 1": _LOSS_TEXT,
+    "no log": _LOSS_TEXT,
+}
 
 
 @dataclass(frozen=True)
@@ -26,7 +60,7 @@ class Submission:
     name: str  # short, unique within the notebook
     cells: Dict[str, str]  # grade_id of an answer cell -> the student's full cell source
     correct: bool
-    mentions: Tuple[str, ...] = ()  # mistakes: problem codes / phrases the failing output must contain
+    mentions: Tuple[str, ...] = ()  # mistakes: codes the failing output must show (and phrases of WORDING)
     fails: Tuple[str, ...] = ()  # mistakes: grade_ids of the test cells that must score 0 (default: all)
     origin: str = ""  # where the pattern was seen (a public thread's URL), or "" for the course's own
 

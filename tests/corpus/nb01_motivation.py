@@ -158,7 +158,7 @@ SUBMISSIONS = [
     train, test = order[: len(x) // 2], order[len(x) // 2:]
     xs = x
 ''' + _TRAIN.split("    xs = (x - mean) / std\n")[1] + _BALANCED)),
-    mistake("returns_a_percentage", mentions=("out_of_range",),
+    mistake("returns_a_percentage", mentions=("output_out_of_range",),
             detector_accuracy=_detector(_PREP + _TRAIN + '''\
     hits = (pred == y[test]).float()
     return 100 * 0.5 * (hits[y[test] == 1].mean() + hits[y[test] == 0].mean()).item()
@@ -205,12 +205,12 @@ def detector_accuracy(real, fake, seed=0):
     hits = pred == y[test]
     return float(0.5 * (hits[y[test] == 1].mean() + hits[y[test] == 0].mean()))
 """),
-    mistake("adds_the_two_accuracies", mentions=("/ 2",),
+    mistake("adds_the_two_accuracies", mentions=("output_out_of_range", "/ 2"),
             detector_accuracy=_detector(_PREP + _TRAIN + '''\
     hits = (pred == y[test]).float()
     return (hits[y[test] == 1].mean() + hits[y[test] == 0].mean()).item()   # forgot the / 2
 ''')),
-    mistake("compares_a_column_with_a_row", mentions=("broadcast",),
+    mistake("compares_a_column_with_a_row", mentions=("shifted_not_detected", "broadcast"),
             detector_accuracy=_detector(_PREP + _TRAIN.replace("pred = (model(xs[test]).squeeze(1) > 0).float()",
                                                               "pred = (model(xs[test]) > 0).float()   # (k, 1)") + '''\
     hits = (pred == y[test]).float()                             # (k, 1) == (k,) broadcasts to (k, k)
@@ -219,7 +219,7 @@ def detector_accuracy(real, fake, seed=0):
     mistake("argmax_over_one_column", mentions=("argmax",),
             detector_accuracy=_detector(_PREP + _TRAIN.replace("pred = (model(xs[test]).squeeze(1) > 0).float()",
                                                               "pred = model(xs[test]).argmax(dim=1).float()") + _BALANCED)),
-    mistake("bce_loss_on_raw_scores", mentions=("BCEWithLogitsLoss",),
+    mistake("bce_loss_on_raw_scores", mentions=("raised", "BCEWithLogitsLoss"),
             detector_accuracy=_detector(_PREP + _TRAIN.replace(
                 "nn.functional.binary_cross_entropy_with_logits(model(xs[train]).squeeze(1), y[train]).backward()",
                 "nn.BCELoss()(model(xs[train]).squeeze(1), y[train]).backward()") + _BALANCED)),

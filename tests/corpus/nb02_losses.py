@@ -50,13 +50,13 @@ SUBMISSIONS = [
             discriminator_loss=_D + '''\
     return (-torch.log(d_real) - torch.log(1 - d_fake)).mean()
 '''),
-    mistake("d_value_function_not_negated", mentions=("wrong sign",),
+    mistake("d_value_function_not_negated", mentions=("wrong_discriminator_loss", "wrong sign"),
             origin="https://github.com/archsyscall/GANs-TensorFlow2/issues/3",
             discriminator_loss=_D + '''\
     eps = 1e-7
     return (torch.log(d_real.clamp(min=eps)) + torch.log((1 - d_fake).clamp(min=eps))).mean()
 '''),
-    mistake("d_labels_swapped", mentions=("labels swapped",),
+    mistake("d_labels_swapped", mentions=("wrong_discriminator_loss", "labels swapped"),
             origin="https://github.com/openai/baselines/issues/453",
             discriminator_loss=_D + '''\
     return (F.binary_cross_entropy(d_real, torch.zeros_like(d_real))
@@ -67,7 +67,8 @@ SUBMISSIONS = [
     eps = 1e-7
     return (-torch.log(d_real.clamp(min=eps)) - torch.log(d_fake.clamp(min=eps))).mean()
 '''),
-    mistake("d_mean_for_one_term_sum_for_the_other", mentions=("weighs the real and the fake term differently",),
+    mistake("d_mean_for_one_term_sum_for_the_other",
+            mentions=("wrong_discriminator_loss", "weighs the real and the fake term differently"),
             discriminator_loss=_D + '''\
     eps = 1e-7
     return -torch.log(d_real.clamp(min=eps)).mean() - torch.log((1 - d_fake).clamp(min=eps)).sum()
@@ -105,12 +106,12 @@ SUBMISSIONS = [
             generator_loss=_G + '''\
     return torch.log((1 - d_fake).clamp(min=1e-7)).mean()
 '''),
-    mistake("g_sign_error", mentions=("wrong sign",),
+    mistake("g_sign_error", mentions=("wrong_generator_loss", "wrong sign"),
             origin="https://github.com/odegeasslbc/FastGAN-pytorch/issues/36",
             generator_loss=_G + '''\
     return torch.log(d_fake.clamp(min=1e-7)).mean()
 '''),
-    mistake("g_one_minus_log", mentions=("constant added",),
+    mistake("g_one_minus_log", mentions=("wrong_generator_loss", "constant added"),
             origin="https://github.com/blmoistawinde/ml_equations_latex/issues/4",
             generator_loss=_G + '''\
     return (1 - torch.log(d_fake.clamp(min=1e-7))).mean()
@@ -119,7 +120,7 @@ SUBMISSIONS = [
             generator_loss=_G + '''\
     return -torch.log(d_fake).mean()
 '''),
-    mistake("g_fake_label_kept_at_zero", mentions=("get caught",),
+    mistake("g_fake_label_kept_at_zero", mentions=("wrong_generator_loss", "get caught"),
             origin="https://github.com/openai/baselines/issues/453",
             generator_loss=_G + '''\
     return F.binary_cross_entropy(d_fake, torch.zeros_like(d_fake))
@@ -165,12 +166,12 @@ SUBMISSIONS = [
     cost_loss = c_real.mean() + max(0, margin - c_fake).mean()
     return cost_loss, c_fake.mean()
 '''),
-    mistake("m_margin_hard_coded", mentions=("margin",),
+    mistake("m_margin_hard_coded", mentions=("margin_ignored",),
             margin_losses=_M + '''\
     cost_loss = c_real.mean() + torch.relu(1.0 - c_fake).mean()
     return cost_loss, c_fake.mean()
 '''),
-    mistake("m_generator_maximises_the_cost", mentions=("wrong sign",),
+    mistake("m_generator_maximises_the_cost", mentions=("wrong_generator_loss", "wrong sign"),
             origin="https://github.com/zurutech/ashpy/issues/23",
             margin_losses=_M + '''\
     cost_loss = c_real.mean() + torch.relu(margin - c_fake).mean()
@@ -209,16 +210,16 @@ SUBMISSIONS = [
     correct("g_additive_epsilon_1e4", generator_loss=_G + '''\
     return -torch.log(d_fake + 1e-4).mean()
 '''),
-    mistake("d_bce_module_called_with_two_tensors", mentions=("nn.BCELoss()(",),
+    mistake("d_bce_module_called_with_two_tensors", mentions=("raised", "nn.BCELoss()("),
             discriminator_loss=_D + '''\
     return nn.BCELoss(d_real, torch.ones_like(d_real)) + nn.BCELoss(d_fake, torch.zeros_like(d_fake))
 '''),
-    mistake("d_torch_max_with_a_number", mentions=("clamp(min=",),
+    mistake("d_torch_max_with_a_number", mentions=("raised", "clamp(min="),
             discriminator_loss=_D + '''\
     eps = 1e-7
     return -(torch.log(torch.max(d_real, eps)) + torch.log(torch.max(1 - d_fake, eps))).mean()
 '''),
-    mistake("d_clamp_after_the_log", mentions=("gradient",),
+    mistake("d_clamp_after_the_log", mentions=("not_finite_at_saturation",),
             discriminator_loss=_D + '''\
     return -(torch.log(d_real).clamp(min=-100) + torch.log(1 - d_fake).clamp(min=-100)).mean()
 '''),

@@ -96,7 +96,7 @@ SUBMISSIONS = [
     return {"gen_loss": gen_losses, "disc_loss": disc_losses}
 ''')),
     # ------------------------------------------------------------------ mistakes
-    mistake("keeps_a_last_batch_of_one", mentions=("batch_of_one", "drop_last=True"), train_gan=_loop('''\
+    mistake("keeps_a_last_batch_of_one", mentions=("batch_of_one",), train_gan=_loop('''\
     loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
     history = {"gen_loss": [], "disc_loss": []}
     for _ in range(epochs):
@@ -224,7 +224,7 @@ SUBMISSIONS = [
             history["disc_loss"].append(d_loss.item())
     return history
 ''')),
-    mistake("losses_unpacked_in_the_wrong_order", mentions=("history_swapped",),
+    mistake("losses_unpacked_in_the_wrong_order", mentions=("outputs_swapped",),
             train_gan=_loop('''\
     loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
     history = {"gen_loss": [], "disc_loss": []}
@@ -365,7 +365,7 @@ from torch.autograd import grad
     disc_optim.step()
     return g_loss.item(), d_loss.item()
 '''),
-    mistake("step_reshapes_to_two_features", mentions=("real_batch",),
+    mistake("step_reshapes_to_two_features", mentions=("raised", "real_batch"),
             fails=("test_train_step_other_networks",),
             train_step=_STEP + '''\
     real_batch = real_batch.view(-1, 2)                       # the notebook's data has two features
@@ -381,7 +381,7 @@ from torch.autograd import grad
     disc_optim.step()
     return g_loss.item(), d_loss.item()
 '''),
-    mistake("dict_fromkeys_shares_one_list", mentions=("dict.fromkeys",),
+    mistake("dict_fromkeys_shares_one_list", mentions=("history_shared_list",),
             train_gan=_loop('''\
     history = dict.fromkeys(["gen_loss", "disc_loss"], [])     # one list under both keys
     loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)
@@ -392,7 +392,7 @@ from torch.autograd import grad
             history["disc_loss"].append(d)
     return history
 ''')),
-    mistake("plus_equals_a_float_onto_a_list", mentions=("append",),
+    mistake("plus_equals_a_float_onto_a_list", mentions=("raised", "append"),
             train_gan=_loop('''\
     history = {"gen_loss": [], "disc_loss": []}
     loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True)

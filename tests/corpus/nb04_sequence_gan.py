@@ -115,7 +115,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "gen_batchnorm_after_tanh",  # a batch norm after the final tanh moves the outputs out of (-1, 1) again
-        mentions=("output_out_of_range", "after"),
+        mentions=("output_out_of_range",),
         sequence_generator=_gen('''    def __init__(self, latent_dim=LATENT_DIM):
         super().__init__()
         self.net = nn.Sequential(
@@ -147,7 +147,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "gen_no_output_activation",  # a linear last layer, like the WGAN repository's MLP generator
-        mentions=("output_out_of_range", "nn.Tanh()"),
+        mentions=("output_out_of_range",),
         origin="https://github.com/martinarjovsky/WassersteinGAN/issues/29",
         sequence_generator=_gen('''    def __init__(self, latent_dim=LATENT_DIM):
         super().__init__()
@@ -219,7 +219,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "gen_stub_left",  # the release's stub, untouched
-        mentions=("NotImplementedError",),
+        mentions=("not_implemented",),
         sequence_generator=_gen('''    def __init__(self, latent_dim=LATENT_DIM):
         super().__init__()
         # YOUR CODE HERE
@@ -233,7 +233,7 @@ SUBMISSIONS = [
     # ------------------------------------------------------------------ the step, as this notebook grades it
     mistake(
         "step_torch_rand_noise",  # the unit's pseudo-code draws the noise with torch.rand; this notebook asks for randn
-        mentions=("noise_not_standard_normal", "torch.randn"),
+        mentions=("noise_not_standard_normal",),
         fails=("test_gan_training",),
         train_step='''def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
     """One GAN update on one batch of scaled real sequences (batch, 5).
@@ -343,7 +343,7 @@ SUBMISSIONS = [
     # ------------------------------------------------------------------ discriminator: mistakes
     mistake(
         "disc_no_sigmoid",  # raw scores, while the step takes logs of probabilities
-        mentions=("output_not_probability", "nn.Sigmoid()"),
+        mentions=("output_not_probability",),
         origin="https://github.com/znxlwm/pytorch-CartoonGAN/issues/5",
         sequence_discriminator=_disc('''    def __init__(self):
         super().__init__()
@@ -367,7 +367,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "disc_squeezed",  # (batch,) instead of (batch, 1), a habit from BCELoss on 1-D labels
-        mentions=("wrong_output_shape", "squeeze"),
+        mentions=("wrong_output_shape",),
         sequence_discriminator=_disc('''    def __init__(self):
         super().__init__()
         self.net = nn.Sequential(nn.Linear(5, 64), nn.LeakyReLU(0.2), nn.Linear(64, 1), nn.Sigmoid())
@@ -459,7 +459,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "gen_spectral_norm",  # spectral norm in the generator: the training test refuses it, said up front
-        mentions=("spectral_norm_generator", "Remove it from the generator"),
+        mentions=("spectral_norm_generator",),
         fails=("test_gan_training",),
         sequence_generator="from torch.nn.utils.parametrizations import spectral_norm\n\n\n" + _gen('''    def __init__(self, latent_dim=LATENT_DIM):
         super().__init__()

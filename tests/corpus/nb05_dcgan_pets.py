@@ -87,7 +87,7 @@ SUBMISSIONS = [
     # ------------------------------------------------------------------ generator block: mistakes
     mistake(
         "gen_conv_bias",  # nn.ConvTranspose2d's default bias=True, before a batch norm
-        mentions=("conv_bias", "bias=False"),
+        mentions=("conv_bias",),
         origin="https://github.com/llSourcell/Pokemon_GAN/issues/2",
         generator_block=_gen('''    stride, padding = (1, 0) if first else (2, 1)
     return nn.Sequential(
@@ -99,7 +99,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "gen_ignores_first",  # stride 2, padding 1 always: a 1x1 noise grows to 2x2, not 4x4
-        mentions=("size",),
+        mentions=("wrong_output_shape",),
         origin="https://github.com/jalola/improved-wgan-pytorch/issues/2",
         generator_block=_gen('''    return nn.Sequential(
         nn.ConvTranspose2d(in_channels, out_channels, kernel_size=4, stride=2, padding=1, bias=False),
@@ -110,7 +110,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "gen_padding_zero",  # stride 2 without padding: 2H + 2 instead of 2H
-        mentions=("size",),
+        mentions=("wrong_output_shape",),
         generator_block=_gen('''    stride = 1 if first else 2
     return nn.Sequential(
         nn.ConvTranspose2d(in_channels, out_channels, kernel_size=4, stride=stride, padding=0, bias=False),
@@ -205,7 +205,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "disc_max_pool",  # a stride-1 convolution and max pooling, the classifier habit DCGAN dropped
-        mentions=("kernel",),
+        mentions=("pooling",),
         origin="https://github.com/jacobgil/keras-dcgan/issues/24",
         discriminator_block=_disc('''    layers = [nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1, bias=False)]
     if batch_norm:
@@ -216,7 +216,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "disc_plain_relu",
-        mentions=("activation", "LeakyReLU(0.2)"),
+        mentions=("activation",),
         discriminator_block=_disc('''    layers = [nn.Conv2d(in_channels, out_channels, 4, 2, 1, bias=False)]
     if batch_norm:
         layers.append(nn.BatchNorm2d(out_channels))
@@ -255,7 +255,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "disc_stride_one",  # kernel 4, stride 1, padding 1: shrinks by one pixel, not by half
-        mentions=("size",),
+        mentions=("wrong_output_shape",),
         discriminator_block=_disc('''    layers = [nn.Conv2d(in_channels, out_channels, 4, 1, 1, bias=False)]
     if batch_norm:
         layers.append(nn.BatchNorm2d(out_channels))
@@ -285,7 +285,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "disc_padding_same_strided",  # padding='same' keeps the size only at stride 1; PyTorch refuses it at stride 2
-        mentions=("padding=1",),
+        mentions=("padding_same",),
         discriminator_block=_disc('''    layers = [nn.Conv2d(in_channels, out_channels, kernel_size=4, stride=2, padding="same", bias=False)]
     if batch_norm:
         layers.append(nn.BatchNorm2d(out_channels))
@@ -318,7 +318,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "step_rescales_again",  # the batch is already in [-1, 1]; the step rescales it from [0, 255] a second time
-        mentions=("already in [-1, 1]",),
+        mentions=("real_batch_rescaled",),
         fails=("test_train_step",),
         train_step=_STEP_HEAD + '''    real_batch = real_batch / 127.5 - 1  # pixels to [-1, 1]
     bce = nn.BCELoss()

@@ -56,7 +56,7 @@ SUBMISSIONS = [
     # ------------------------------------------------------------------ mistakes
     mistake(
         "wt_w_order",  # the row-vector formula A^T A of the data, applied to torch's weight
-        mentions=("cov_transposed", "W @ W.T"),
+        mentions=("cov_transposed",),
         origin="https://obsidian-public.vercel.app/3-ressources/math/linear-algebra/variance-covariance-matrix",
         implied_gaussian=_answer('''    W = generator[0].weight.detach()
     return generator[0].bias.detach().clone(), W.T @ W
@@ -111,7 +111,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "in_place_squares",  # variances only, squaring the generator's own weight in place
-        mentions=("modified_generator",),
+        mentions=("mutates_inputs",),
         implied_gaussian=_answer('''    W = generator[0].weight.data
     variances = W.pow_(2).sum(dim=1)
     return generator[0].bias.data.clone(), torch.diag(variances)
@@ -132,7 +132,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "returns_cov_then_mean",
-        mentions=("swapped",),
+        mentions=("outputs_swapped",),
         implied_gaussian=_answer('''    W = generator[0].weight.detach()
     return W @ W.T, generator[0].bias.detach().clone()
 '''),
@@ -149,7 +149,7 @@ SUBMISSIONS = [
     ),
     mistake(
         "uses_global_G",  # reads the notebook's trained G instead of its argument
-        mentions=("ignores_argument", "generator"),
+        mentions=("ignores_input",),
         implied_gaussian=_answer('''    W = G[0].weight.detach()
     return G[0].bias.detach().clone(), W @ W.T
 '''),

@@ -166,7 +166,7 @@ SUBMISSIONS = [
     norms = torch.linalg.vector_norm(grads.flatten(start_dim=1), dim=1)
     return (norms - 1).pow(2).mean()
 '''),
-    mistake("gp_no_create_graph", mentions=("no_create_graph", "create_graph=True"),
+    mistake("gp_no_create_graph", mentions=("no_create_graph",),
             origin="https://github.com/caogang/wgan-gp/issues/4",
             gradient_penalty=_GP + '''    eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)))
     x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
@@ -220,7 +220,7 @@ SUBMISSIONS = [
     gx, gy = torch.autograd.grad(px * py, (px, py))
     return (px - lr * gx).item(), (py + lr * gy).item()
 '''),
-    mistake("sim_autograd_float32_signs_swapped", mentions=("signs_swapped",),
+    mistake("sim_autograd_float32_signs_swapped", mentions=("sign_flipped",),
             simultaneous_step=_SIM + '''    px = torch.tensor(x, requires_grad=True)
     py = torch.tensor(y, requires_grad=True)
     gx, gy = torch.autograd.grad(px * py, (px, py))
@@ -239,16 +239,16 @@ SUBMISSIONS = [
     gx, gy = torch.autograd.grad(px * py, (px, py))
     return (px - lr * gx).item(), (py + lr * gy).item()
 '''),
-    mistake("critic_clamped_scores", mentions=("clamp",),  # weight clipping's range applied to the scores
+    mistake("critic_clamped_scores", mentions=("clamped_scores",),  # weight clipping's range applied to the scores
             critic_loss=_CRITIC + '''    return critic_fake.clamp(-1, 1).mean() - critic_real.clamp(-1, 1).mean()
 '''),
-    mistake("gp_no_requires_grad", mentions=("requires_grad_",),
+    mistake("gp_no_requires_grad", mentions=("interpolates_without_grad",),
             gradient_penalty=_GP + '''    eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)))
     x_hat = eps * real.detach() + (1 - eps) * fake.detach()
     (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return ((grads.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
 '''),
-    mistake("gp_eps_shape_batch_only", mentions=("(batch, 1",),  # one eps per sample, but shaped (B,): no broadcast
+    mistake("gp_eps_shape_batch_only", mentions=("eps_shape",),  # one eps per sample, but shaped (B,): no broadcast
             gradient_penalty=_GP + '''    eps = torch.rand(real.shape[0])
     x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
     (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)

@@ -222,6 +222,16 @@ def defined_names(source: str) -> List[str]:
     return names
 
 
+def shows(text: str, mention: str) -> bool:
+    """A registered code must be shown as a code (``[code]`` in the text and the error, ``<code>code</code>``
+    in the HTML), not merely appear in a message; a kept phrase (``corpus.WORDING``) anywhere."""
+    from aml_gan.checks.codes import CODES
+
+    if mention in CODES:
+        return f"[{mention}]" in text or f"<code>{mention}</code>" in text
+    return mention in text
+
+
 def verdict(sub: Submission, grades: Dict[str, CellGrade]) -> List[str]:
     """What is wrong with how the corpus entry was graded (empty when it was graded as specified)."""
     wrong: List[str] = []
@@ -239,7 +249,7 @@ def verdict(sub: Submission, grades: Dict[str, CellGrade]) -> List[str]:
         if g.score != 0:
             wrong.append(f"the mistake kept {g.score}/{g.points} points in {gid}")
             continue
-        missing = [m for m in sub.mentions if m not in g.text]
+        missing = [m for m in sub.mentions if not shows(g.text, m)]
         if missing:
             wrong.append(f"{gid} failed without naming it: {missing} not in the output: {g.text[-600:]}")
     return wrong

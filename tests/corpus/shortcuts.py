@@ -106,6 +106,8 @@ SUBMISSIONS_BY_ASSIGNMENT = {
                 discriminator_loss=_VARS_CHECK),
         mistake("shortcut_type_setattr_on_report", ("wrong_discriminator_loss",), fails=("test_discriminator_loss",),
                 discriminator_loss=_TYPE_SETATTR),
+        mistake("shortcut_margin_reference", ("used_reference",), fails=("test_margin_losses",),
+                margin_losses="from aml_gan.losses import margin_losses\n"),
     ],
     "03_training_loop": [
         mistake("shortcut_import_reference", ("used_reference",),
@@ -137,6 +139,16 @@ SUBMISSIONS_BY_ASSIGNMENT = {
                 fails=("test_train_step", "test_train_step_other_networks"),
                 train_step=_FROM_CLOSURE.format(module="aml_gan.training", name="train_step")
                 + _WRAP.format(name="train_step", args="gen, disc, gen_optim, disc_optim, real_batch, latent_dim")),
+        mistake("shortcut_package_batches", ("used_reference",), fails=("test_training_loop",),
+                train_gan="from aml_gan.training import shuffled_batches\n\n\n"
+                          "def train_gan(gen, disc, gen_optim, disc_optim, samples, latent_dim, epochs, batch_size, step_fn):\n"
+                          "    history = {\"gen_loss\": [], \"disc_loss\": []}\n"
+                          "    for epoch in range(epochs):\n"
+                          "        for batch in shuffled_batches(samples, batch_size):\n"
+                          "            g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, batch, latent_dim)\n"
+                          "            history[\"gen_loss\"].append(g_loss)\n"
+                          "            history[\"disc_loss\"].append(d_loss)\n"
+                          "    return history\n"),
     ],
     "04_sequence_gan": [
         mistake("shortcut_subclass_reference", ("used_reference",),
@@ -178,6 +190,9 @@ SUBMISSIONS_BY_ASSIGNMENT = {
     "07_pitfalls": [
         mistake("shortcut_games_module", ("used_reference",), fails=("test_simultaneous_step",),
                 simultaneous_step="from aml_gan.games import simultaneous_step\n"),
+        mistake("shortcut_games_alternating", ("used_reference",), fails=("test_alternating_step",),
+                alternating_step="import aml_gan.games as games\n\n\n"
+                                 "def alternating_step(x, y, lr):\n    return games.alternating_step(x, y, lr)\n"),
         mistake("shortcut_reference_critic", ("used_reference",), fails=("test_critic_loss",),
                 critic_loss="critic_loss = ref.critic_loss\n"),
         mistake("shortcut_lambda_penalty", ("used_reference",), fails=("test_gradient_penalty",),

@@ -104,7 +104,7 @@ def check_train_step(
         discriminator should end in a sigmoid (the course's convention); one that outputs raw
         scores is fine with ``BCEWithLogitsLoss`` in the step. If it outputs raw scores and the
         step treats them as probabilities, the step is checked with a sigmoid added and the
-        report warns ``missing_sigmoid`` (the network is at fault, not the step).
+        report warns ``output_not_probability`` (the network is at fault, not the step).
 
     ``latent_dim``: passed to ``fn`` unchanged (default 3 for the probe networks; for your own
     generator it is read from its first layer when not given). ``batch``: a real data tensor
@@ -129,7 +129,7 @@ def check_train_step(
     negative, or never outside [-1, 1]: ``torch.rand``, not ``torch.randn``) and
     ``not_finite_at_saturation`` (the step returns inf or NaN when every discriminator output is
     exactly 1, or exactly 0: a log without a guard).
-    Warnings (do not fail): ``missing_sigmoid``, ``label_smoothing``, ``disc_loss_not_detached``,
+    Warnings (do not fail): ``output_not_probability``, ``label_smoothing``, ``disc_loss_not_detached``,
     ``extra_steps``, ``fake_batch_size``, ``returned_values_unexpected``.
 
     Example (a notebook test cell)::
@@ -175,7 +175,7 @@ def check_train_step(
         if "sigmoid_applied_twice" not in found_again.codes:
             nets, run = again, run_again
             report.problems[:], report.warnings[:] = found_again.problems, found_again.warnings
-            report.warn("missing_sigmoid", raw_scores_text(low, high))
+            report.warn("output_not_probability", raw_scores_text(low, high))
     if report.passed:
         for code, message in _probes_after_a_clean_run(fn, nets, run).items():
             report.problem(code, message)
