@@ -66,3 +66,23 @@ def test_every_graded_exercise_has_a_corpus():
             if corpus is not None and answer not in corpus.exercises:
                 short.append(f"{assignment}/{answer}: not in EXERCISES (its test cells are unknown)")
     assert not short, "\n".join(short)
+
+
+def test_verdict_reads_the_codes_each_report_recorded():
+    """``codes`` and ``warnings`` compare with every report a graded cell recorded; a cell with none fails."""
+    from corpus import correct, mistake
+    from corpus.runner import CellGrade
+
+    def cell(score, *records):
+        return {"t": CellGrade("t", score, 2.0, "output", [dict(problems=[{"code": c} for c in p],
+                                                                 warnings=[{"code": w} for w in ws]) for p, ws in records])}
+
+    wrong = mistake("m", ("output",), codes=("a", "b"), t="")
+    assert verdict(wrong, cell(0.0, (["a", "b"], []), (["a", "b"], []))) == []
+    assert verdict(wrong, cell(0.0, (["a", "b"], []), (["b"], []))), "a hidden test's report with other codes"
+    assert verdict(wrong, cell(0.0)), "no report recorded"
+    warned = correct("c", warnings=("w",), mentions=("output",), t="")
+    assert verdict(warned, cell(2.0, ([], ["w"]))) == []
+    assert verdict(warned, cell(2.0, ([], [])))
+    assert verdict(correct("c", mentions=("not shown",), t=""), cell(2.0, ([], [])))
+    assert verdict(correct("c", t=""), cell(2.0)) == []
