@@ -14,8 +14,10 @@ Decisions written down here (the checker's docstring says the same):
   warning ``extra_steps`` (some recipes update one network more often);
 - soft targets within 0.3 of the hard ones pass with the warning ``label_smoothing``.
 
-``tests/test_checks_train_step.py`` runs every entry through ``check_train_step`` at check
-level; ``tests/test_corpus.py`` grades them with the notebooks' own test cells.
+``tests/test_corpus.py`` grades them with the notebooks' own test cells (``SUBMISSIONS`` in 03, 04
+and 05; ``CHECK_CATALOGUE`` in 03); ``tests/test_checks_train_step.py`` loads them by name to run
+the check where no notebook does (a convolutional pair, raw-score discriminators: ``RAW_SCORE_STEPS``).
+This is the one catalogue of student steps: add new ones here, not in the test file.
 """
 from . import correct, mistake
 
