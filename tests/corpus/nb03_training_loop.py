@@ -466,7 +466,7 @@ from torch.autograd import grad
             history["disc_loss"].append(d)
     return history
 ''')),
-    mistake("samples_normalised_in_place", mentions=("mutates_inputs",), codes=("mutates_inputs",), train_gan=_loop('''\
+    mistake("samples_normalised_in_place", mentions=("mutates_inputs",), train_gan=_loop('''\
     samples /= 1.0 + 1e-3                          # "normalised" in place
     loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True, drop_last=True)
     history = {"gen_loss": [], "disc_loss": []}

@@ -731,8 +731,9 @@ def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
         gen_optim.step()
     return g.item(), d.item()
 ''')),
-    # optimizer.step() before loss.backward() in both turns, D first. https://github.com/MyeongJin-Kim/Learning-Texture-Invariant-Representation/issues/10
-    mistake("step_step_before_backward_d_first", ("step_before_backward",), fails=_TEST, codes=("step_before_backward",), train_step=_turns('''\
+    # optimizer.step() before loss.backward() in both turns, D first
+    mistake("step_step_before_backward_d_first", ("step_before_backward",), fails=_TEST, codes=("step_before_backward",),
+            origin="https://github.com/MyeongJin-Kim/Learning-Texture-Invariant-Representation/issues/10", train_step=_turns('''\
 def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
     b = real_batch.shape[0]
     disc_optim.zero_grad()
