@@ -78,3 +78,22 @@ def test_mistakes_expect_registered_codes():
     wrong = [f"{a}/{s.name}: {m!r}" for a in sorted(CORPUS) for s in CORPUS[a].submissions
              for m in s.mentions if m not in CODES and m not in WORDING]
     assert not wrong, "expected mentions that are neither registered codes nor kept phrases:\n" + "\n".join(wrong)
+
+
+def test_verdict_reads_the_codes_each_report_recorded():
+    """``codes`` and ``warnings`` compare with every report a graded cell recorded; a cell with none fails."""
+    from corpus import correct, mistake
+    from corpus.runner import CellGrade
+
+    def cell(score, *records):
+        return {"t": CellGrade("t", score, 2.0, "output", [dict(problems=[{"code": c} for c in p],
+                                                                 warnings=[{"code": w} for w in ws]) for p, ws in records])}
+
+    wrong = mistake("m", ("output",), codes=("a", "b"), t="")
+    assert verdict(wrong, cell(0.0, (["a", "b"], []), (["a", "b"], []))) == []
+    assert verdict(wrong, cell(0.0, (["a", "b"], []), (["b"], []))), "a hidden test's report with other codes"
+    assert verdict(wrong, cell(0.0)), "no report recorded"
+    warned = correct("c", warnings=("w",), t="")
+    assert verdict(warned, cell(2.0, ([], ["w"]))) == []
+    assert verdict(warned, cell(2.0, ([], [])))
+    assert verdict(correct("c", t=""), cell(2.0)) == []

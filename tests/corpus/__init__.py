@@ -11,13 +11,16 @@ tests included, and scores each cell with nbgrader's own rule; a sample goes thr
 - a mistake loses the points of the cells in ``fails`` (default: all of its exercise's
   test cells) and the failing output names it: every code in ``mentions`` is shown as a
   problem or warning code (``aml_gan/checks/codes.py``), and a phrase of ``WORDING`` appears;
+- where an entry gives ``codes`` (a mistake) or ``warnings``, every report its cells record
+  (``display(report)``, and a hidden test's report when it raises) has exactly those problem
+  codes, in that order, or exactly those warning codes; ``None`` (the default) leaves them unchecked;
 - no cell shows "all checks passed" and scores less than its points;
 - no feedback shows a line of a hidden test.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 _RAISED_HINT = "the code is `raised`; the hint that names this error's fix (errors.py) is the diagnosis"
 _LOSS_TEXT = "the code is wrong_*_loss; which mistake the loss has is said in loss_text.py's wording"
@@ -63,11 +66,32 @@ class Submission:
     mentions: Tuple[str, ...] = ()  # mistakes: codes the failing output must show (and phrases of WORDING)
     fails: Tuple[str, ...] = ()  # mistakes: grade_ids of the test cells that must score 0 (default: all)
     origin: str = ""  # where the pattern was seen (a public thread's URL), or "" for the course's own
+    codes: Optional[Tuple[str, ...]] = None  # mistakes: the exact problem codes of every recorded report
+    warnings: Optional[Tuple[str, ...]] = None  # the exact warning codes of every recorded report
 
 
-def correct(name: str, origin: str = "", **cells: str) -> Submission:
-    return Submission(name, dict(cells), True, origin=origin)
+def _opt(codes: Optional[Sequence[str]]) -> Optional[Tuple[str, ...]]:
+    return None if codes is None else tuple(codes)
 
 
-def mistake(name: str, mentions: Sequence[str], origin: str = "", fails: Sequence[str] = (), **cells: str) -> Submission:
-    return Submission(name, dict(cells), False, tuple(mentions), tuple(fails), origin)
+def correct(name: str, origin: str = "", warnings: Optional[Sequence[str]] = None, **cells: str) -> Submission:
+    return Submission(name, dict(cells), True, origin=origin, warnings=_opt(warnings))
+
+
+def mistake(name: str, mentions: Sequence[str], origin: str = "", fails: Sequence[str] = (),
+            codes: Optional[Sequence[str]] = None, warnings: Optional[Sequence[str]] = None, **cells: str) -> Submission:
+    return Submission(name, dict(cells), False, tuple(mentions), tuple(fails), origin, _opt(codes), _opt(warnings))
+
+
+def entry(submissions: Sequence[Submission], name: str) -> Submission:
+    """The entry called ``name`` (for the checks' own tests, which load student code from here)."""
+    found = [s for s in submissions if s.name == name]
+    assert len(found) == 1, f"no corpus entry {name!r}" if not found else f"{name!r} is there twice"
+    return found[0]
+
+
+def answer(sub: Submission, cell: str, **namespace):
+    """Run the entry's answer cell ``cell`` in ``namespace`` (what the notebook defined before it) and
+    return what it defines under the cell's name (``train_step``, ``critic_loss``, ...)."""
+    exec(compile(sub.cells[cell], f"<{sub.name}>", "exec"), namespace)
+    return namespace[cell]

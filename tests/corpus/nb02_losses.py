@@ -223,6 +223,118 @@ SUBMISSIONS = [
             discriminator_loss=_D + '''\
     return -(torch.log(d_real).clamp(min=-100) + torch.log(1 - d_fake).clamp(min=-100)).mean()
 '''),
+    # ------------------------------------------------------------------ issue 24: from tests/test_checks_losses.py
+    correct("d_two_clamped_means", discriminator_loss=_D + '''\
+    return -torch.log(d_real.clamp(1e-7, 1)).mean() - torch.log((1 - d_fake).clamp(1e-7, 1)).mean()
+'''),
+    correct("d_clamped_sum", discriminator_loss=_D + '''\
+    eps = 1e-7
+    return (-torch.log(d_real.clamp(min=eps)) - torch.log((1 - d_fake).clamp(min=eps))).sum()
+'''),
+    correct("d_bce_sums", discriminator_loss=_D + '''\
+    return (F.binary_cross_entropy(d_real, torch.ones_like(d_real), reduction="sum")
+            + F.binary_cross_entropy(d_fake, torch.zeros_like(d_fake), reduction="sum"))
+'''),
+    correct("d_additive_epsilon_1e8_mean", discriminator_loss=_D + '''\
+    return -(torch.log(d_real + 1e-8) + torch.log(1 - d_fake + 1e-8)).mean()
+'''),
+    mistake("d_fake_term_left_out", mentions=("wrong_discriminator_loss",), discriminator_loss=_D + '''\
+    return -torch.log(d_real.clamp(min=1e-7)).mean()
+'''),
+    mistake("d_least_squares", mentions=("wrong_discriminator_loss",), discriminator_loss=_D + '''\
+    return ((d_real - 1) ** 2).mean() + (d_fake ** 2).mean()
+'''),
+    mistake("d_no_logs", mentions=("wrong_discriminator_loss",), discriminator_loss=_D + '''\
+    return (1 - d_real).mean() + d_fake.mean()
+'''),
+    mistake("d_constant_added", mentions=("wrong_discriminator_loss",), discriminator_loss=_D + '''\
+    eps = 1e-7
+    return 1 + (-torch.log(d_real.clamp(min=eps)) - torch.log((1 - d_fake).clamp(min=eps))).mean()
+'''),
+    mistake("d_not_averaged", mentions=("not_scalar",), discriminator_loss=_D + '''\
+    eps = 1e-7
+    return -torch.log(d_real.clamp(min=eps)) - torch.log((1 - d_fake).clamp(min=eps))
+'''),
+    mistake("d_detached", mentions=("not_differentiable",), discriminator_loss=_D + '''\
+    eps = 1e-7
+    return (-torch.log(d_real.clamp(min=eps)) - torch.log((1 - d_fake).clamp(min=eps))).mean().detach()
+'''),
+    mistake("d_through_numpy", mentions=("returns_wrong_type",), discriminator_loss=_D + '''\
+    import numpy as np
+    return float(np.mean(-np.log(d_real.detach().numpy()) - np.log(1 - d_fake.detach().numpy())))
+'''),
+    mistake("d_two_values", mentions=("returns_wrong_type",), discriminator_loss=_D + '''\
+    return -torch.log(d_real).mean(), -torch.log(1 - d_fake).mean()
+'''),
+    mistake("d_not_written", mentions=("not_implemented",), discriminator_loss=_D + '''\
+    raise NotImplementedError()
+'''),
+    correct("g_additive_epsilon_1e8_mean", generator_loss=_G + '''\
+    return -torch.log(d_fake + 1e-8).mean()
+'''),
+    mistake("g_discriminators_fake_term", mentions=("wrong_generator_loss",), generator_loss=_G + '''\
+    return -torch.log((1 - d_fake).clamp(min=1e-7)).mean()
+'''),
+    mistake("g_no_log", mentions=("wrong_generator_loss",), generator_loss=_G + '''\
+    return (1 - d_fake).mean()
+'''),
+    mistake("g_log_of_the_mean", mentions=("wrong_generator_loss",), generator_loss=_G + '''\
+    return -torch.log(d_fake.mean())
+'''),
+    mistake("g_least_squares", mentions=("wrong_generator_loss",), generator_loss=_G + '''\
+    return ((d_fake - 1) ** 2).mean()
+'''),
+    mistake("g_not_averaged", mentions=("not_scalar",), generator_loss=_G + '''\
+    return -torch.log(d_fake.clamp(min=1e-7))
+'''),
+    mistake("g_returns_item", mentions=("returns_wrong_type",), generator_loss=_G + '''\
+    return (-torch.log(d_fake.clamp(min=1e-7)).mean()).item()
+'''),
+    mistake("g_new_tensor_from_the_value", mentions=("not_differentiable",), generator_loss=_G + '''\
+    return torch.tensor(-torch.log(d_fake.clamp(min=1e-7)).mean().item())
+'''),
+    mistake("g_not_written", mentions=("not_implemented",), generator_loss=_G + '''\
+    raise NotImplementedError()
+'''),
+    mistake("g_logits_loss_on_probabilities", mentions=("sigmoid_applied_twice",), generator_loss=_G + '''\
+    return nn.BCEWithLogitsLoss()(d_fake, torch.ones_like(d_fake))
+'''),
+    correct("m_clamp_and_means", margin_losses=_M + '''\
+    return c_real.mean() + (margin - c_fake).clamp(min=0).mean(), c_fake.mean()
+'''),
+    correct("m_relu_and_sums", margin_losses=_M + '''\
+    return c_real.sum() + F.relu(margin - c_fake).sum(), c_fake.sum()
+'''),
+    mistake("m_real_term_left_out", mentions=("wrong_cost_loss",), margin_losses=_M + '''\
+    return 0 * c_real.sum() + torch.relu(margin - c_fake).mean(), c_fake.mean()
+'''),
+    mistake("m_real_term_sign", mentions=("wrong_cost_loss",), margin_losses=_M + '''\
+    return -c_real.mean() + torch.relu(margin - c_fake).mean(), c_fake.mean()
+'''),
+    mistake("m_generator_hinge", mentions=("wrong_generator_loss",), margin_losses=_M + '''\
+    return c_real.mean() + torch.relu(margin - c_fake).mean(), torch.relu(1.0 - c_fake).mean()
+'''),
+    mistake("m_generator_uses_real_costs", mentions=("wrong_generator_loss",), margin_losses=_M + '''\
+    return c_real.mean() + torch.relu(margin - c_fake).mean(), c_real.mean()
+'''),
+    mistake("m_one_value", mentions=("returns_wrong_type",), margin_losses=_M + '''\
+    return c_real.mean() + torch.relu(margin - c_fake).mean() + c_fake.mean()
+'''),
+    mistake("m_not_averaged", mentions=("not_scalar",), margin_losses=_M + '''\
+    return c_real + torch.relu(margin - c_fake), c_fake.mean()
+'''),
+    mistake("m_not_written", mentions=("not_implemented",), margin_losses=_M + '''\
+    raise NotImplementedError()
+'''),
+    mistake("m_hinge_after_the_mean", mentions=("wrong_cost_loss",), margin_losses=_M + '''\
+    return c_real.mean() + torch.relu(margin - c_fake.mean()), c_fake.mean()
+'''),
+    mistake("m_fake_term_detached", mentions=("wrong_cost_loss",), margin_losses=_M + '''\
+    return c_real.mean() + torch.relu(margin - c_fake.detach()).mean(), c_fake.mean()
+'''),
+    mistake("m_real_term_detached", mentions=("wrong_cost_loss",), margin_losses=_M + '''\
+    return c_real.detach().mean() + torch.relu(margin - c_fake).mean(), c_fake.mean()
+'''),
 ]
 
 # The cases of the grading issue that only the real pipeline can show: a halved loss (another

@@ -403,6 +403,83 @@ from torch.autograd import grad
             history["disc_loss"] += d
     return history
 ''')),
+    # ------------------------------------------------------------------ issue 24: from tests/test_checks_training_loop.py
+    correct("loader_not_shuffled", warnings=("not_shuffled",), train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=False, drop_last=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for _ in range(epochs):
+        for (real,) in loader:
+            g, d = step_fn(gen, disc, gen_optim, disc_optim, real, latent_dim)
+            history["gen_loss"].append(g)
+            history["disc_loss"].append(d)
+    return history
+''')),
+    mistake("batch_centred_and_scaled", mentions=("batch_not_from_samples",), codes=("batch_not_from_samples",), train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True, drop_last=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for _ in range(epochs):
+        for (real,) in loader:
+            real = (real - real.mean()) / 10          # "normalised" once more
+            g, d = step_fn(gen, disc, gen_optim, disc_optim, real, latent_dim)
+            history["gen_loss"].append(g)
+            history["disc_loss"].append(d)
+    return history
+''')),
+    mistake("batch_flattened", mentions=("batch_not_from_samples",), codes=("batch_not_from_samples",), train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True, drop_last=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for _ in range(epochs):
+        for (real,) in loader:
+            real = real.reshape(-1)
+            g, d = step_fn(gen, disc, gen_optim, disc_optim, real, latent_dim)
+            history["gen_loss"].append(g)
+            history["disc_loss"].append(d)
+    return history
+''')),
+    mistake("optimizers_passed_swapped", mentions=("step_arguments_wrong",), codes=("step_arguments_wrong",), train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True, drop_last=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for _ in range(epochs):
+        for (real,) in loader:
+            g, d = step_fn(gen, disc, disc_optim, gen_optim, real, latent_dim)
+            history["gen_loss"].append(g)
+            history["disc_loss"].append(d)
+    return history
+''')),
+    mistake("networks_passed_swapped", mentions=("step_arguments_wrong",), codes=("step_arguments_wrong",), train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True, drop_last=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for _ in range(epochs):
+        for (real,) in loader:
+            g, d = step_fn(disc, gen, gen_optim, disc_optim, real, latent_dim)
+            history["gen_loss"].append(g)
+            history["disc_loss"].append(d)
+    return history
+''')),
+    mistake("extra_argument_to_the_step", mentions=("step_arguments_wrong",), codes=("step_arguments_wrong",), train_gan=_loop('''\
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True, drop_last=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for _ in range(epochs):
+        for (real,) in loader:
+            g, d = step_fn(gen, disc, gen_optim, disc_optim, real, latent_dim, 0.5)
+            history["gen_loss"].append(g)
+            history["disc_loss"].append(d)
+    return history
+''')),
+    mistake("samples_normalised_in_place", mentions=("mutates_inputs",), train_gan=_loop('''\
+    samples /= 1.0 + 1e-3                          # "normalised" in place
+    loader = DataLoader(TensorDataset(samples), batch_size=batch_size, shuffle=True, drop_last=True)
+    history = {"gen_loss": [], "disc_loss": []}
+    for _ in range(epochs):
+        for (real,) in loader:
+            g, d = step_fn(gen, disc, gen_optim, disc_optim, real, latent_dim)
+            history["gen_loss"].append(g)
+            history["disc_loss"].append(d)
+    return history
+''')),
+    mistake("loop_not_written", mentions=("not_implemented",), codes=("not_implemented",), train_gan=_loop('''\
+    raise NotImplementedError()
+''')),
 ]
 
 # Through real nbgrader: a simultaneous update by autograd.grad (full marks), the notebook's

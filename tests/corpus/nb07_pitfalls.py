@@ -254,6 +254,213 @@ SUBMISSIONS = [
     (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     return ((grads.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
 '''),
+    # ------------------------------------------------------------------ issue 24: from tests/test_checks_wasserstein.py
+    correct("critic_flattened", critic_loss=_CRITIC + '''\
+    return critic_fake.view(-1).mean() - critic_real.view(-1).mean()
+'''),
+    mistake("critic_not_written", mentions=("not_implemented",), codes=("not_implemented",), critic_loss=_CRITIC + '''\
+    raise NotImplementedError()
+'''),
+    mistake("critic_name_typo", mentions=("raised",), codes=("raised",), critic_loss=_CRITIC + '''\
+    return critic_fake.mean() - critic_reel.mean()
+'''),
+    mistake("critic_generator_loss", mentions=("generator_loss",), codes=("generator_loss",), critic_loss=_CRITIC + '''\
+    return -critic_fake.mean()
+'''),
+    mistake("critic_real_term_left_out", mentions=("missing_real_term",), codes=("missing_real_term",), critic_loss=_CRITIC + '''\
+    return critic_fake.mean()
+'''),
+    mistake("critic_fake_term_left_out", mentions=("missing_fake_term",), codes=("missing_fake_term",), critic_loss=_CRITIC + '''\
+    return -critic_real.mean()
+'''),
+    mistake("critic_softplus_classifier", mentions=("classifier_loss",), codes=("classifier_loss",), critic_loss=_CRITIC + '''\
+    import torch.nn.functional as F
+    return F.softplus(-critic_real).mean() + F.softplus(critic_fake).mean()
+'''),
+    mistake("critic_gap_squared", mentions=("squared",), codes=("squared",), critic_loss=_CRITIC + '''\
+    return (critic_fake.mean() - critic_real.mean()) ** 2
+'''),
+    mistake("critic_squared_scores", mentions=("squared_scores",), codes=("squared_scores",), critic_loss=_CRITIC + '''\
+    return (critic_fake ** 2).mean() - (critic_real ** 2).mean()
+'''),
+    mistake("critic_abs_gap", mentions=("abs",), codes=("abs",), critic_loss=_CRITIC + '''\
+    return (critic_fake.mean() - critic_real.mean()).abs()
+'''),
+    mistake("critic_halved", mentions=("wrong_value",), codes=("wrong_value",), critic_loss=_CRITIC + '''\
+    return 0.5 * (critic_fake.mean() - critic_real.mean())
+'''),
+    mistake("critic_scores_clamped_above", mentions=("clamped_scores",), codes=("clamped_scores",), critic_loss=_CRITIC + '''\
+    return critic_fake.clamp(max=0.5).mean() - critic_real.clamp(max=0.5).mean()
+'''),
+    mistake("critic_scores_clipped_like_weights", mentions=("clamped_scores",), codes=("clamped_scores",), critic_loss=_CRITIC + '''\
+    return torch.clip(critic_fake, -0.01, 0.01).mean() - torch.clip(critic_real, -0.01, 0.01).mean()
+'''),
+    mistake("critic_returns_two_means", mentions=("returns_wrong_type",), codes=("returns_wrong_type",), critic_loss=_CRITIC + '''\
+    return critic_fake.mean(), critic_real.mean()
+'''),
+    mistake("critic_per_sample", mentions=("not_scalar",), codes=("not_scalar",), critic_loss=_CRITIC + '''\
+    return critic_fake - critic_real.mean()
+'''),
+    mistake("critic_fake_detached", mentions=("not_differentiable",), codes=("not_differentiable",), critic_loss=_CRITIC + '''\
+    return critic_fake.detach().mean() - critic_real.mean()
+'''),
+    mistake("critic_under_no_grad", mentions=("not_differentiable",), codes=("not_differentiable",), critic_loss=_CRITIC + '''\
+    with torch.no_grad():
+        return critic_fake.mean() - critic_real.mean()
+'''),
+    mistake("critic_through_numpy", mentions=("not_differentiable",), codes=("not_differentiable",), critic_loss=_CRITIC + '''\
+    return torch.tensor(critic_fake.detach().numpy().mean() - critic_real.detach().numpy().mean())
+'''),
+    correct("gp_lerp_sqrt_of_squares", gradient_penalty=_GP + '''\
+    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=real.device)
+    x_hat = torch.lerp(fake, real, eps).detach().requires_grad_()
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = torch.sqrt((grads.flatten(1) ** 2).sum(dim=1) + 1e-12)
+    return torch.mean((norms - 1) ** 2)
+'''),
+    correct("gp_eps_weights_the_fakes", gradient_penalty=_GP + '''\
+    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
+    x_hat = (eps * fake + (1 - eps) * real).requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return (norms - 1).pow(2).mean()
+'''),
+    mistake("gp_not_written", mentions=("not_implemented",), codes=("not_implemented",), gradient_penalty=_GP + '''\
+    raise NotImplementedError()
+'''),
+    mistake("gp_critic_never_called", mentions=("critic_not_called",), codes=("critic_not_called",), gradient_penalty=_GP + '''\
+    return torch.zeros((), requires_grad=True)
+'''),
+    mistake("gp_first_interpolate_only", mentions=("wrong_input",), codes=("wrong_input",), gradient_penalty=_GP + '''\
+    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
+    x_hat = (eps * real + (1 - eps) * fake)[:1].detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return ((norms - 1) ** 2).mean()
+'''),
+    mistake("gp_eps_one_half", mentions=("one_eps_for_batch",), codes=("one_eps_for_batch",), gradient_penalty=_GP + '''\
+    eps = torch.full((real.shape[0],) + (1,) * (real.dim() - 1), 0.5)
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return ((norms - 1) ** 2).mean()
+'''),
+    mistake("gp_eps_normal", mentions=("eps_not_uniform",), codes=("eps_not_uniform",), gradient_penalty=_GP + '''\
+    eps = torch.randn((real.shape[0],) + (1,) * (real.dim() - 1))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return ((norms - 1) ** 2).mean()
+'''),
+    mistake("gp_eps_squeezed_to_the_middle", mentions=("eps_not_uniform",), codes=("eps_not_uniform",), gradient_penalty=_GP + '''\
+    eps = 0.4 + 0.2 * torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return ((norms - 1) ** 2).mean()
+'''),
+    mistake("gp_at_fake_points", mentions=("fake_only",), codes=("fake_only",), gradient_penalty=_GP + '''\
+    x_hat = fake.clone().detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return ((norms - 1) ** 2).mean()
+'''),
+    mistake("gp_at_real_plus_fake", mentions=("not_interpolated",), codes=("not_interpolated",), gradient_penalty=_GP + '''\
+    x_hat = (real + fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return ((norms - 1) ** 2).mean()
+'''),
+    mistake("gp_square_left_out", mentions=("missing_square",), codes=("missing_square",), gradient_penalty=_GP + '''\
+    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return (norms - 1).mean()
+'''),
+    mistake("gp_abs_not_square", mentions=("abs_not_square",), codes=("abs_not_square",), gradient_penalty=_GP + '''\
+    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return (norms - 1).abs().mean()
+'''),
+    mistake("gp_one_left_out", mentions=("missing_one",), codes=("missing_one",), gradient_penalty=_GP + '''\
+    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return (norms ** 2).mean()
+'''),
+    mistake("gp_just_the_norm", mentions=("missing_one_no_square",), codes=("missing_one_no_square",), gradient_penalty=_GP + '''\
+    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return norms.mean()
+'''),
+    mistake("gp_squared_norm", mentions=("squared_norm",), codes=("squared_norm",), gradient_penalty=_GP + '''\
+    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = (grads.flatten(1) ** 2).sum(dim=1)
+    return ((norms - 1) ** 2).mean()
+'''),
+    mistake("gp_sum_over_batch", mentions=("sum_not_mean",), codes=("sum_not_mean",), gradient_penalty=_GP + '''\
+    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return ((norms - 1) ** 2).sum()
+'''),
+    mistake("gp_norm_over_dim0", mentions=("norm_wrong_dim",), codes=("norm_wrong_dim",), gradient_penalty=_GP + '''\
+    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.norm(2, dim=0)
+    return ((norms - 1) ** 2).mean()
+'''),
+    mistake("gp_one_sided", mentions=("one_sided",), codes=("one_sided",), gradient_penalty=_GP + '''\
+    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return (torch.relu(norms - 1) ** 2).mean()
+'''),
+    mistake("gp_per_sample", mentions=("not_scalar",), codes=("not_scalar",), gradient_penalty=_GP + '''\
+    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return (norms - 1) ** 2
+'''),
+    mistake("gp_returns_item", mentions=("returns_wrong_type",), codes=("returns_wrong_type",), gradient_penalty=_GP + '''\
+    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return ((norms - 1) ** 2).mean().item()
+'''),
+    mistake("gp_penalty_detached", mentions=("no_create_graph",), codes=("no_create_graph",), gradient_penalty=_GP + '''\
+    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return ((norms - 1) ** 2).detach().mean()
+'''),
+    mistake("gp_backward_then_grad_attribute", mentions=("no_create_graph",), codes=("no_create_graph",), gradient_penalty=_GP + '''\
+    eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1))
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    critic(x_hat).sum().backward()
+    return ((x_hat.grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+'''),
+    mistake("gp_eps_shaped_for_points", mentions=("eps_shape",), codes=("eps_shape",), gradient_penalty=_GP + '''\
+    eps = torch.rand(real.shape[0], 1)            # (B, 1): right for points, not for images
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return ((norms - 1) ** 2).mean()
+'''),
 ]
 
 # Issue 21: updates written with torch.autograd.grad in float32, through real nbgrader (one mix each).

@@ -110,6 +110,7 @@ class CellGrade:
     score: float
     points: float
     text: str  # everything the cell showed: streams, displays, the error and its traceback
+    records: List[dict] = field(default_factory=list)  # the check reports the cell recorded, in order
 
     @property
     def full(self) -> bool:
@@ -136,11 +137,19 @@ def output_text(cell) -> str:
     return _ANSI.sub("", "\n".join(parts))
 
 
+def check_records(cell) -> List[dict]:
+    """The reports a cell recorded (``display(report)``, a hidden test's report as it raised)."""
+    from aml_gan.checks.report import MIME_TYPE
+
+    return [dict(out["data"][MIME_TYPE]) for out in cell.get("outputs", []) if MIME_TYPE in out.get("data", {})]
+
+
 def grade_cell(cell) -> CellGrade:
     from nbgrader.utils import determine_grade
 
     score, points = determine_grade(cell)
-    return CellGrade(nbgrader_meta(cell)["grade_id"], float(score or 0.0), float(points), output_text(cell))
+    return CellGrade(nbgrader_meta(cell)["grade_id"], float(score or 0.0), float(points), output_text(cell),
+                     check_records(cell))
 
 
 class LiveNotebook:
@@ -242,7 +251,7 @@ def verdict(sub: Submission, grades: Dict[str, CellGrade]) -> List[str]:
         for g in grades.values():
             if not g.full:
                 wrong.append(f"correct work lost points in {g.grade_id} ({g.score}/{g.points}): {g.text[-600:]}")
-        return wrong
+        return wrong + recorded_codes(sub, grades.values())
     failing = list(sub.fails) or list(grades)
     for gid in failing:
         g = grades[gid]
@@ -252,6 +261,22 @@ def verdict(sub: Submission, grades: Dict[str, CellGrade]) -> List[str]:
         missing = [m for m in sub.mentions if not shows(g.text, m)]
         if missing:
             wrong.append(f"{gid} failed without naming it: {missing} not in the output: {g.text[-600:]}")
+    return wrong + recorded_codes(sub, [grades[gid] for gid in failing])
+
+
+def recorded_codes(sub: Submission, grades: Iterable[CellGrade]) -> List[str]:
+    """Where the entry names ``codes`` or ``warnings``: each report the cells recorded has exactly those."""
+    wrong: List[str] = []
+    for g in grades:
+        if (sub.codes is not None or sub.warnings is not None) and not g.records:
+            wrong.append(f"{g.grade_id} recorded no report to read the codes from")
+        for record in g.records:
+            codes = tuple(p["code"] for p in record["problems"])
+            warned = tuple(w["code"] for w in record["warnings"])
+            if sub.codes is not None and codes != sub.codes:
+                wrong.append(f"{g.grade_id}: problem codes {codes}, expected {sub.codes}: {g.text[-400:]}")
+            if sub.warnings is not None and warned != sub.warnings:
+                wrong.append(f"{g.grade_id}: warning codes {warned}, expected {sub.warnings}: {g.text[-400:]}")
     return wrong
 
 

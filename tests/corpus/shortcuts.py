@@ -55,6 +55,26 @@ def {answer}({args}):
 """, _ns)
 {answer} = _ns["{answer}"]
 '''
+_STEP_FROM_TURNS = '''from aml_gan import training
+
+
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    nlog = lambda p: -torch.log(p.clamp(min=1e-7))
+    fake = gen(torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device))
+    d_loss = training.update_discriminator(disc, disc_optim, real_batch, fake,
+                                           lambda pr, pf: (nlog(pr) + nlog(1 - pf)).mean())
+    g_loss = training.update_generator(gen, disc, gen_optim, disc_optim, fake, lambda pf: nlog(pf).mean())
+    return g_loss.item(), d_loss.item()
+'''
+_REFERENCE_IN_A_TRY = '''from aml_gan import training
+
+
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    try:
+        return training.train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+    except Exception:
+        return 0.0, 0.0
+'''
 _VARS_FAIL = _WRONG_D_LOSS + (
     "\nimport aml_gan.checks.report\n\nvars(aml_gan.checks.report)['_fail'] = lambda text: None\n"
 )
@@ -149,6 +169,12 @@ SUBMISSIONS_BY_ASSIGNMENT = {
                           "            history[\"gen_loss\"].append(g_loss)\n"
                           "            history[\"disc_loss\"].append(d_loss)\n"
                           "    return history\n"),
+        # issue 24: from tests/test_checks_train_step.py (the step built from the package's two turns; a
+        # student's catch-all around the course's step does not hide the use)
+        mistake("shortcut_step_from_the_package_turns", ("used_reference",), codes=("used_reference",),
+                fails=("test_train_step", "test_train_step_other_networks"), train_step=_STEP_FROM_TURNS),
+        mistake("shortcut_reference_in_a_try", ("used_reference",), codes=("used_reference",),
+                fails=("test_train_step", "test_train_step_other_networks"), train_step=_REFERENCE_IN_A_TRY),
     ],
     "04_sequence_gan": [
         mistake("shortcut_subclass_reference", ("used_reference",),

@@ -14,8 +14,10 @@ Decisions written down here (the checker's docstring says the same):
   warning ``extra_steps`` (some recipes update one network more often);
 - soft targets within 0.3 of the hard ones pass with the warning ``label_smoothing``.
 
-``tests/test_checks_train_step.py`` runs every entry through ``check_train_step`` at check
-level; ``tests/test_corpus.py`` grades them with the notebooks' own test cells.
+``tests/test_corpus.py`` grades them with the notebooks' own test cells (``SUBMISSIONS`` in 03, 04
+and 05; ``CHECK_CATALOGUE`` in 03); ``tests/test_checks_train_step.py`` loads them by name to run
+the check where no notebook does (a convolutional pair, raw-score discriminators: ``RAW_SCORE_STEPS``).
+This is the one catalogue of student steps: add new ones here, not in the test file.
 """
 from . import correct, mistake
 
@@ -505,3 +507,609 @@ SUBMISSIONS = [
 ]
 
 THROUGH_NBGRADER = ["step_float_returns", "step_step_before_backward", "step_two_g_steps_old_fake"]
+
+
+# ============================================================================ the check's own catalogue
+# Issue 24: the student steps that tests/test_checks_train_step.py held, as whole answer cells (one
+# catalogue of student code). Several share the two turns a student may write as helpers (``_TURNS``,
+# after the step in the cell). Graded by notebook 03's test cells only: its two cells run the probe
+# networks and dense networks with batch norm (the test file runs a convolutional pair at check
+# level); in notebook 04 every correct entry trains a GAN, and in 05 every correct style reruns the
+# whole notebook (tests/test_notebook_styles.py), seconds each for what 03 already proves.
+
+_TURNS = '''
+
+def _d_phase(gen, disc, disc_optim, real_batch, latent_dim, loss=None):
+    """The discriminator's turn on detached fakes; loss(scores_real, scores_fake), default the course's."""
+    b = real_batch.shape[0]
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device)).detach()
+    pr, pf = disc(real_batch), disc(fake)
+    d_loss = loss(pr, pf) if loss else (nlog(pr) + nlog(1 - pf)).mean()
+    d_loss.backward()
+    disc_optim.step()
+    return d_loss
+
+
+def _d_phase_ok(gen, disc, disc_optim, real_batch, latent_dim):
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device)).detach()
+    d = (nlog(disc(real_batch).clamp(min=1e-7)) + nlog((1 - disc(fake)).clamp(min=1e-7))).mean()
+    d.backward()
+    disc_optim.step()
+    return d
+
+
+def _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim, loss=None):
+    """The generator's turn on fresh fakes; loss(scores_fake), default the non-saturating one."""
+    b = real_batch.shape[0]
+    gen_optim.zero_grad()
+    pf = disc(gen(torch.randn(b, latent_dim, device=real_batch.device)))
+    g_loss = loss(pf) if loss else nlog(pf).mean()
+    g_loss.backward()
+    gen_optim.step()
+    return g_loss
+
+
+def nlog(p):
+    """-log p, guarded: finite when the discriminator is sure."""
+    return -torch.log(p.clamp(min=1e-7))
+'''
+
+
+def _turns(step: str) -> str:
+    """A whole cell: the imports, the step, then the helpers it may call."""
+    return "import torch.nn.functional as F\n\n_bce = nn.BCELoss()\n\n\n" + step + _TURNS
+
+
+CHECK_CATALOGUE = [
+    # Two generator updates per call, each on fresh fakes: accepted (the warning extra_steps).
+    correct("step_generator_twice", warnings=("extra_steps",), train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase_ok(gen, disc, disc_optim, real_batch, latent_dim)
+    for _ in range(2):
+        gen_optim.zero_grad()
+        g = nlog(disc(gen(torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device)))).mean()
+        g.backward()
+        gen_optim.step()
+    return g.item(), d.item()
+''')),
+    # Returns float(loss) instead of loss.item() (PyTorch warns; the check reports the warning).
+    correct("step_float_returns_d_first_bce", train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase_ok(gen, disc, disc_optim, real_batch, latent_dim)
+    gen_optim.zero_grad()
+    pg = disc(gen(torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device)))
+    g = _bce(pg, torch.ones_like(pg))
+    g.backward()
+    gen_optim.step()
+    return float(g), float(d)
+''')),
+    # Real target 0.9 for the discriminator only (Salimans et al. 2016): the warning label_smoothing.
+    correct("step_one_sided_label_smoothing", warnings=("label_smoothing",), train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device))
+    pr, pf = disc(real_batch), disc(fake.detach())
+    d = _bce(pr, torch.full_like(pr, 0.9)) + _bce(pf, torch.zeros_like(pf))
+    d.backward()
+    disc_optim.step()
+    gen_optim.zero_grad()
+    pg = disc(fake)
+    g = _bce(pg, torch.ones_like(pg))
+    g.backward()
+    gen_optim.step()
+    return g.item(), d.item()
+''')),
+    # Clears both optimizers once at the start; D first on detached fakes, then G.
+    correct("step_zero_both_at_start_d_first", train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    gen_optim.zero_grad()
+    disc_optim.zero_grad()
+    b = real_batch.shape[0]
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device))
+    d_loss = 0.5 * (_bce(disc(real_batch), torch.ones(b, 1).view_as(disc(real_batch)))
+                    + _bce(disc(fake.detach()), torch.zeros(b, 1).view_as(disc(real_batch))))
+    d_loss.backward()
+    disc_optim.step()
+    g_loss = nlog(disc(fake)).mean()
+    g_loss.backward()
+    gen_optim.step()
+    return g_loss.item(), d_loss.item()
+''')),
+    # D first, F.binary_cross_entropy, one fake batch reused (detached for D), sum for G.
+    correct("step_d_first_functional_bce_g_sum", train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device))
+    disc_optim.zero_grad()
+    p_real, p_fake = disc(real_batch), disc(fake.detach())
+    d_loss = F.binary_cross_entropy(p_real, torch.ones_like(p_real)) + F.binary_cross_entropy(
+        p_fake, torch.zeros_like(p_fake)
+    )
+    d_loss.backward()
+    disc_optim.step()
+    gen_optim.zero_grad()
+    p_fake = disc(fake)
+    g_loss = F.binary_cross_entropy(p_fake, torch.ones_like(p_fake), reduction="sum")
+    g_loss.backward()
+    gen_optim.step()
+    return g_loss.item(), d_loss.item()
+''')),
+    # model.zero_grad() instead of the optimizers', clamped logs.
+    correct("step_model_zero_grad", train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    eps = 1e-7
+    gen.zero_grad()
+    g_loss = -torch.log(disc(gen(torch.randn(b, latent_dim, device=real_batch.device))).clamp(min=eps)).mean()
+    g_loss.backward()
+    gen_optim.step()
+    disc.zero_grad()
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device)).detach()
+    d_loss = -(torch.log(disc(real_batch).clamp(min=eps)) + torch.log((1 - disc(fake)).clamp(min=eps))).mean()
+    d_loss.backward()
+    disc_optim.step()
+    return g_loss.item(), d_loss.item()
+''')),
+    # Freezes D with requires_grad_(False) during G's update instead of zeroing D's grads.
+    correct("step_freeze_disc_g_first", train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    for p in disc.parameters():
+        p.requires_grad_(False)
+    gen_optim.zero_grad()
+    g_loss = nlog(disc(gen(torch.randn(b, latent_dim, device=real_batch.device)))).mean()
+    g_loss.backward()
+    gen_optim.step()
+    for p in disc.parameters():
+        p.requires_grad_(True)
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device)).detach()
+    d_loss = nlog(disc(real_batch)).mean() + nlog(1 - disc(fake)).mean()
+    d_loss.backward()
+    disc_optim.step()
+    return g_loss.item(), d_loss.item()
+''')),
+    # D loss not detached, but G's grads are cleared before G's own backward: only a warning.
+    correct("step_undetached_but_cleared", warnings=("disc_loss_not_detached",), train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device))
+    d_loss = nlog(disc(real_batch)).mean() + nlog(1 - disc(fake)).mean()
+    d_loss.backward()
+    disc_optim.step()
+    gen_optim.zero_grad()
+    g_loss = nlog(disc(gen(torch.randn(b, latent_dim, device=real_batch.device)))).mean()
+    g_loss.backward()
+    gen_optim.step()
+    return g_loss.item(), d_loss.item()
+''')),
+    # G's backward restricted to G's parameters with backward(inputs=...).
+    correct("step_backward_inputs_g_first", train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    gen_optim.zero_grad()
+    g_loss = nlog(disc(gen(torch.randn(b, latent_dim, device=real_batch.device)))).mean()
+    g_loss.backward(inputs=list(gen.parameters()))
+    gen_optim.step()
+    disc_optim.zero_grad()
+    with torch.no_grad():
+        fake = gen(torch.randn(b, latent_dim, device=real_batch.device))
+    d_loss = _bce(disc(real_batch), torch.ones_like(disc(real_batch))) + _bce(
+        disc(fake), torch.zeros_like(disc(fake))
+    )
+    d_loss.backward()
+    disc_optim.step()
+    return g_loss.item(), d_loss.item()
+''')),
+    # Clips the discriminator's gradient norm before stepping.
+    correct("step_clip_grad", train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device))
+    d_loss = nlog(disc(real_batch)).mean() + nlog(1 - disc(fake.detach())).mean()
+    d_loss.backward()
+    torch.nn.utils.clip_grad_norm_(disc.parameters(), 0.05)
+    disc_optim.step()
+    gen_optim.zero_grad()
+    g_loss = nlog(disc(fake)).mean()
+    g_loss.backward()
+    gen_optim.step()
+    return g_loss.item(), d_loss.item()
+''')),
+    # Two generator steps after one zero_grad: the second steps with both batches' gradients.
+    mistake("step_g_steps_one_zero_grad", ("stale_gradients",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim)
+    gen_optim.zero_grad()
+    for _ in range(2):
+        g = nlog(disc(gen(torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device)))).mean()
+        g.backward()
+        gen_optim.step()
+    return g.item(), d.item()
+''')),
+    # optimizer.step() before loss.backward() in both turns, D first
+    mistake("step_step_before_backward_d_first", ("step_before_backward",), fails=_TEST, codes=("step_before_backward",),
+            origin="https://github.com/MyeongJin-Kim/Learning-Texture-Invariant-Representation/issues/10", train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device))
+    d = (nlog(disc(real_batch)) + nlog(1 - disc(fake.detach()))).mean()
+    disc_optim.step()
+    d.backward()
+    gen_optim.zero_grad()
+    g = nlog(disc(fake)).mean()
+    gen_optim.step()
+    g.backward()
+    return g.item(), d.item()
+''')),
+    # One disc(fake) used by both losses and one backward for both.
+    mistake("step_combined_backward_one_score", ("combined_backward",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    gen_optim.zero_grad()
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device))
+    pr, pf = disc(real_batch), disc(fake)
+    d = _bce(pr, torch.ones_like(pr)) + _bce(pf, torch.zeros_like(pf))
+    g = _bce(pf, torch.ones_like(pf))
+    (d + g).backward()
+    disc_optim.step()
+    gen_optim.step()
+    return g.item(), d.item()
+''')),
+    # A generator target of 0.5: too far from 1 to be label smoothing.
+    mistake("step_generator_target_half", ("wrong_generator_loss",), fails=_TEST, codes=("wrong_generator_loss",), train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim)
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim,
+                 loss=lambda pf: _bce(pf, torch.full_like(pf, 0.5)))
+    return g.item(), d.item()
+''')),
+    # Clears both once at the start, but G goes first: its backward leaks into D's step.
+    mistake("step_zero_both_at_start_g_first", ("disc_updated_by_generator_loss",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    gen_optim.zero_grad()
+    disc_optim.zero_grad()
+    g = nlog(disc(gen(torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device)))).mean()
+    g.backward()
+    gen_optim.step()
+    fake = gen(torch.randn(real_batch.shape[0], latent_dim, device=real_batch.device)).detach()
+    d = (nlog(disc(real_batch)) + nlog(1 - disc(fake))).mean()
+    d.backward()
+    disc_optim.step()
+    return g.item(), d.item()
+''')),
+    mistake("step_target_shape", ("raised",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    disc_optim.zero_grad()
+    out = disc(real_batch)
+    d = _bce(out, torch.ones(b))          # (b,) targets for (b, 1) scores
+    d.backward()
+    disc_optim.step()
+    return 0.0, d.item()
+''')),
+    mistake("step_no_disc_zero_after_g", ("disc_updated_by_generator_loss",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    g_loss = nlog(disc(gen(torch.randn(b, latent_dim, device=real_batch.device)))).mean()
+    g_loss.backward()
+    gen_optim.step()
+    gen_optim.zero_grad()
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device)).detach()
+    d_loss = (nlog(disc(real_batch)) + nlog(1 - disc(fake))).mean()
+    d_loss.backward()
+    disc_optim.step()
+    disc_optim.zero_grad()
+    return g_loss.item(), d_loss.item()
+''')),
+    # G first, G's grads cleared only after its step: D's loss leaks into the next G step.
+    mistake("step_no_detach_g_first", ("generator_grads_from_disc_loss",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    g_loss = nlog(disc(gen(torch.randn(b, latent_dim, device=real_batch.device)))).mean()
+    g_loss.backward()
+    disc_optim.zero_grad()
+    gen_optim.step()
+    gen_optim.zero_grad()
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device))  # not detached
+    d_loss = (nlog(disc(real_batch)) + nlog(1 - disc(fake))).mean()
+    d_loss.backward()
+    disc_optim.step()
+    disc_optim.zero_grad()
+    return g_loss.item(), d_loss.item()
+''')),
+    # D first without detach and without clearing G's grads before G's backward.
+    mistake("step_no_detach_d_first", ("generator_grads_from_disc_loss",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device))
+    d_loss = (nlog(disc(real_batch)) + nlog(1 - disc(fake))).mean()
+    d_loss.backward()
+    disc_optim.step()
+    g_loss = nlog(disc(gen(torch.randn(b, latent_dim, device=real_batch.device)))).mean()
+    g_loss.backward()
+    gen_optim.step()
+    gen_optim.zero_grad()
+    return g_loss.item(), d_loss.item()
+''')),
+    mistake("step_g_sign_flipped", ("wrong_generator_loss",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim)
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim, loss=lambda pf: torch.log(pf).mean())
+    return g.item(), d.item()
+''')),
+    mistake("step_g_uses_fake_term", ("wrong_generator_loss",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim)
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim, loss=lambda pf: nlog(1 - pf).mean())
+    return g.item(), d.item()
+''')),
+    mistake("step_g_no_log", ("wrong_generator_loss",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim)
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim, loss=lambda pf: (1 - pf).mean())
+    return g.item(), d.item()
+''')),
+    mistake("step_d_labels_swapped", ("wrong_discriminator_loss",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim,
+                 loss=lambda pr, pf: _bce(pr, torch.zeros_like(pr)) + _bce(pf, torch.ones_like(pf)))
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+    return g.item(), d.item()
+''')),
+    mistake("step_d_no_fake_term", ("wrong_discriminator_loss",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim, loss=lambda pr, pf: nlog(pr).mean())
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+    return g.item(), d.item()
+''')),
+    mistake("step_d_sign_flipped", ("wrong_discriminator_loss",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim,
+                 loss=lambda pr, pf: (torch.log(pr) + torch.log(1 - pf)).mean())
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+    return g.item(), d.item()
+''')),
+    mistake("step_d_least_squares", ("wrong_discriminator_loss",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim,
+                 loss=lambda pr, pf: ((pr - 1) ** 2).mean() + (pf ** 2).mean())
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+    return g.item(), d.item()
+''')),
+    mistake("step_d_missing_one_minus", ("wrong_discriminator_loss",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim, loss=lambda pr, pf: (nlog(pr) + nlog(pf)).mean())
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+    return g.item(), d.item()
+''')),
+    mistake("step_never_zero", ("stale_gradients",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device))
+    d_loss = (nlog(disc(real_batch)) + nlog(1 - disc(fake.detach()))).mean()
+    d_loss.backward()
+    disc_optim.step()
+    g_loss = nlog(disc(fake)).mean()
+    g_loss.backward()
+    gen_optim.step()
+    return g_loss.item(), d_loss.item()
+''')),
+    mistake("step_gen_never_zeroed", ("stale_gradients",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim)
+    b = real_batch.shape[0]
+    for p in disc.parameters():
+        p.requires_grad_(False)
+    g = nlog(disc(gen(torch.randn(b, latent_dim, device=real_batch.device)))).mean()
+    g.backward()
+    gen_optim.step()
+    for p in disc.parameters():
+        p.requires_grad_(True)
+    return g.item(), d.item()
+''')),
+    mistake("step_no_gen_step", ("generator_not_updated",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim)
+    b = real_batch.shape[0]
+    gen_optim.zero_grad()
+    g = nlog(disc(gen(torch.randn(b, latent_dim, device=real_batch.device)))).mean()
+    g.backward()
+    return g.item(), d.item()
+''')),
+    mistake("step_no_disc_step", ("discriminator_not_updated",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device)).detach()
+    d = (nlog(disc(real_batch)) + nlog(1 - disc(fake))).mean()
+    d.backward()
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+    return g.item(), d.item()
+''')),
+    mistake("step_zero_between_backward_and_step", ("discriminator_not_updated",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device)).detach()
+    d = (nlog(disc(real_batch)) + nlog(1 - disc(fake))).mean()
+    d.backward()
+    disc_optim.zero_grad()
+    disc_optim.step()
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+    return g.item(), d.item()
+''')),
+    mistake("step_detach_in_g_phase", ("generator_not_updated",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim)
+    b = real_batch.shape[0]
+    gen_optim.zero_grad()
+    g = nlog(disc(gen(torch.randn(b, latent_dim, device=real_batch.device)).detach())).mean()
+    g.backward()
+    disc_optim.zero_grad()
+    gen_optim.step()
+    return g.item(), d.item()
+''')),
+    # The unit's loop with every gen_optim/disc_optim exchanged.
+    mistake("step_optimizers_swapped", ("optimizers_swapped",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    g_loss = nlog(disc(gen(torch.randn(b, latent_dim, device=real_batch.device)))).mean()
+    g_loss.backward()
+    gen_optim.zero_grad()
+    disc_optim.step()
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device)).detach()
+    d_loss = (nlog(disc(real_batch)) + nlog(1 - disc(fake))).mean()
+    d_loss.backward()
+    gen_optim.step()
+    gen_optim.zero_grad()
+    return g_loss.item(), d_loss.item()
+''')),
+    mistake("step_optimizers_swapped_d_first", ("optimizers_swapped",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device))
+    d_loss = (nlog(disc(real_batch)) + nlog(1 - disc(fake.detach()))).mean()
+    d_loss.backward()
+    gen_optim.step()
+    gen_optim.zero_grad()
+    g_loss = nlog(disc(fake)).mean()
+    g_loss.backward()
+    disc_optim.step()
+    return g_loss.item(), d_loss.item()
+''')),
+    mistake("step_frozen_forever", ("discriminator_not_updated",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    for p in disc.parameters():
+        p.requires_grad_(False)
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim, loss=lambda pr, pf: (nlog(pr) + nlog(1 - pf)).mean())
+    return g.item(), d.item()
+''')),
+    mistake("step_returns_tensors", ("returns_wrong_type",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim)
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+    return g, d
+''')),
+    mistake("step_returns_nothing", ("returns_wrong_type",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    _d_phase(gen, disc, disc_optim, real_batch, latent_dim)
+    _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+''')),
+    mistake("step_returns_swapped", ("outputs_swapped",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim)
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim)
+    return d.item(), g.item()
+''')),
+    mistake("step_not_written", ("not_implemented",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    raise NotImplementedError()
+''')),
+    mistake("step_hard_coded_cuda", ("raised",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    z = torch.randn(b, latent_dim).cuda()
+    g = nlog(disc(gen(z))).mean()
+    return g.item(), g.item()
+''')),
+    mistake("step_uses_globals", ("ignored_arguments",), fails=_TEST, train_step=_turns('''\
+_GLOBAL_GEN = nn.Linear(3, 2)
+
+
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    with torch.no_grad():
+        _GLOBAL_GEN(torch.randn(4, 3))
+    return 0.0, 0.0
+''')),
+    mistake("step_loss_not_scalar", ("not_scalar",), fails=_TEST, train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device)).detach()
+    d = nlog(disc(real_batch)) + nlog(1 - disc(fake))
+    d.backward()
+    disc_optim.step()
+    return 0.0, 0.0
+''')),
+
+    # Soft targets everywhere, each within 0.3 of the hard one: accepted, and the warning advises one-sided smoothing
+    correct("step_smooths_every_target", warnings=("label_smoothing",), train_step=_turns('''\
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    d = _d_phase(gen, disc, disc_optim, real_batch, latent_dim,
+                 loss=lambda pr, pf: _bce(pr, torch.full_like(pr, 0.9)) + _bce(pf, torch.full_like(pf, 0.1)))
+    g = _g_phase(gen, disc, gen_optim, disc_optim, real_batch, latent_dim,
+                 loss=lambda pf: _bce(pf, torch.full_like(pf, 0.9)))
+    return g.item(), d.item()
+''')),
+]
+
+SUBMISSIONS_BY_ASSIGNMENT = {"03_training_loop": CHECK_CATALOGUE}
+
+# Steps written for a discriminator that gives raw scores (no sigmoid), or that has a ``logits``
+# method besides its probabilities (the package's DCGAN discriminator). No notebook grades
+# ``train_step`` on such networks, so tests/test_checks_train_step.py judges these at check
+# level on them, with the same rules (``correct``: passes; ``mentions``/``codes``: as said).
+
+_WITH_LOGITS = '''import torch.nn.functional as F
+
+criterion = nn.BCEWithLogitsLoss()
+
+
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    disc_optim.zero_grad()
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device)).detach()
+    sr, sf = disc(real_batch), disc(fake)
+    d_loss = criterion(sr, torch.ones_like(sr)) + criterion(sf, torch.zeros_like(sf))
+    d_loss.backward()
+    disc_optim.step()
+    gen_optim.zero_grad()
+    s = disc(gen(torch.randn(b, latent_dim, device=real_batch.device)))
+    g_loss = {g_loss}
+    g_loss.backward()
+    gen_optim.step()
+    return g_loss.item(), d_loss.item()
+'''
+
+_CALLS_LOGITS = '''import torch.nn.functional as F
+
+criterion = nn.BCEWithLogitsLoss()
+
+
+def train_step(gen, disc, gen_optim, disc_optim, real_batch, latent_dim):
+    b = real_batch.shape[0]
+    fake = gen(torch.randn(b, latent_dim, device=real_batch.device))
+    disc_optim.zero_grad()
+    sr, sf = disc.logits(real_batch), disc.logits(fake.detach())     # raw scores: autocast-safe
+    d_loss = criterion(sr, torch.ones_like(sr)) + criterion(sf, torch.zeros_like(sf))
+    d_loss.backward()
+    disc_optim.step()
+    gen_optim.zero_grad()
+    sf = disc.logits(gen(torch.randn(b, latent_dim, device=real_batch.device)))
+    g_loss = {g_loss}
+    g_loss.backward()
+    gen_optim.step()
+    return g_loss.item(), d_loss.item()
+'''
+
+RAW_SCORE_STEPS = [
+    correct("raw_bce_with_logits", warnings=(), train_step=_WITH_LOGITS.format(g_loss="criterion(s, torch.ones_like(s))")),
+    mistake("raw_minimax_softplus", ("saturating_generator_loss",), codes=("saturating_generator_loss",),
+            train_step=_WITH_LOGITS.format(g_loss="-F.softplus(s).mean()               # log(1 - sigmoid(s))")),
+    mistake("raw_generator_target_zero", ("wrong_generator_loss",), codes=("wrong_generator_loss",),
+            train_step=_WITH_LOGITS.format(g_loss="criterion(s, torch.zeros_like(s))")),
+    mistake("raw_log_of_the_mean", ("wrong_generator_loss",), codes=("wrong_generator_loss",), warnings=(),
+            train_step=_WITH_LOGITS.format(g_loss="-torch.log(torch.sigmoid(s).mean())")),
+    correct("logits_method_bce", train_step=_CALLS_LOGITS.format(g_loss="criterion(sf, torch.ones_like(sf))")),
+    mistake("logits_method_minimax", ("saturating_generator_loss",),
+            train_step=_CALLS_LOGITS.format(g_loss="-F.softplus(sf).mean()")),
+]
