@@ -4,16 +4,31 @@ Every entry of the corpus goes through its exercise's test cells, hidden tests i
 in a live kernel holding the solution notebook, and each cell is scored with nbgrader's
 own rule (0 when it raised or wrote to stderr). Correct work must earn every point, each
 mistake must lose its cells' points with a message that names it, and no cell may say
-"all checks passed" while losing points.
+"all checks passed" while losing points. In the notebooks whose later cells use the student's
+answers, every correct entry must also run the rest of the notebook (the ``STYLES`` case).
 """
 from __future__ import annotations
 
 import pytest
 
-from corpus.runner import LiveNotebook, load_corpus, verdict
+from corpus.runner import LiveNotebook, load_corpus, style_batches, verdict
 
 CORPUS = load_corpus()
-CASES = [(a, s.name) for a in sorted(CORPUS) for s in CORPUS[a].submissions]
+# Notebooks whose later cells use the student's answers: 04 trains the student's networks with the
+# student's step, 05 builds its DCGAN from the student's blocks, 06 reads every Gaussian with the
+# student's implied_gaussian, 07 plays the xy game with the student's updates and trains WGAN-GP with
+# the student's critic loss and penalty.
+BUILDS_ON_ANSWERS = ["04_sequence_gan", "05_dcgan_pets", "06_gaussian_estimator", "07_pitfalls"]
+FORGET = {"05_dcgan_pets": ("CHECKPOINT_DIR",)}  # a fresh training run, no resume
+STYLES = "every_accepted_style_runs_the_notebook"  # the case that runs the rest of the notebook with the styles
+# Known and open (issue 26): the Outcome's targets for 04's section-7 run (validity 0.9 and coverage 0.8 after
+# 1,500 fast steps) were measured on the course's networks, and some correct, slower networks miss them. A style
+# run that fails only on these asserts of the last cell is reported as an expected failure; any other failure fails.
+OPEN_OUTCOMES = {"04_sequence_gan": ("the averaged generator should be at least",
+                                     "the generator should cover at least")}
+# Each notebook's cases in a row, its style run first (in the notebook's fresh kernel), as they share its kernel.
+CASES = [(a, n) for a in sorted(CORPUS)
+         for n in [STYLES] * (a in BUILDS_ON_ANSWERS) + [s.name for s in CORPUS[a].submissions]]
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +52,70 @@ def live():
 @pytest.mark.corpus
 @pytest.mark.parametrize("assignment, name", CASES, ids=[f"{a}-{n}" for a, n in CASES])
 def test_submission_is_graded_fairly(assignment, name, live):
+    if name == STYLES:
+        return every_accepted_style_runs_the_notebook(assignment, live(assignment))
     corpus = CORPUS[assignment]
     sub = next(s for s in corpus.submissions if s.name == name)
     grades = live(assignment).grade(sub, corpus.tests_for(sub))
     assert grades, f"{name} names no test cell to grade it"
     problems = verdict(sub, grades)
     assert not problems, "\n".join(problems)
+
+
+def every_accepted_style_runs_the_notebook(assignment: str, nb: LiveNotebook) -> None:
+    """Every correct style must also run the rest of its notebook (issue 26), Outcome asserts included.
+
+    A style that passes its check but breaks a later cell (a block written as its own ``nn.Module``
+    class that a cell indexes like an ``nn.Sequential``, noise drawn as ``(B, nz, 1, 1)``, an old-style
+    ``weight_norm`` that ``copy.deepcopy`` refuses) would give full marks to a notebook that does not
+    work. In the live kernel (fast mode, as nbgrader runs it), batches of styles are handed in, every
+    correct entry once; after each, every later cell that uses them runs (``run_later_cells``), the
+    notebook's Outcome cell included, and none may fail or fall back to the course's code. This runs
+    before the notebook's submissions are graded, then puts the solution's answers back."""
+    batches = style_batches(CORPUS[assignment])
+    correct = {s.name: s.cells for s in CORPUS[assignment].submissions if s.correct}
+    assert len(correct) >= 3 and all(any(set(c.items()) <= set(b.items()) for b in batches) for c in correct.values())
+    failures = []
+    try:
+        for k, answers in enumerate(batches):
+            try:
+                nb.run_later_cells(answers, forget=FORGET.get(assignment, ()))
+            except AssertionError as err:
+                styles = [n for n, cells in correct.items() if set(cells.items()) <= set(answers.items())]
+                failures.append(f"batch {k} ({', '.join(styles)}): {err}")
+    finally:
+        nb.restore_answers()
+    known, last = OPEN_OUTCOMES.get(assignment, ()), max(i for i, c in enumerate(nb.nb.cells) if c.cell_type == "code")
+    unexplained = [f for f in failures if f"cell {last} failed" not in f
+                   or not any(k in f.rsplit("AssertionError", 1)[-1] for k in known)]
+    assert not unexplained, "\n\n".join(unexplained)
+    if failures:
+        pytest.xfail(f"open (issue 26): {len(failures)} of {len(batches)} style batches miss the Outcome's targets: "
+                     + "; ".join(f.split(": cell")[0] for f in failures))
+
+
+def test_later_cells_are_found_by_the_names_they_read():
+    """What ``run_later_cells`` decides from: a statement's global reads and what it binds or changes."""
+    from corpus.runner import cell_statements
+
+    source = (
+        "def step(gen, noise):\n    x = gen(noise)\n    return [y for y in x]\n"  # parameters and locals are not reads
+        "results = run(step, recipes)\n"
+        "recipes['new'] = make(results)\n"  # an item assignment changes recipes
+        "runs.append(results)\n"  # so does a method called as a statement
+        "plt.show()\n"  # unless the receiver is a module the notebook imports
+        "%matplotlib inline\n"
+    )
+    statements = cell_statements(source, frozenset({"plt"}))
+    assert [(sorted(r), sorted(b), d) for r, b, d in statements] == [
+        ([], ["step"], True),
+        (["recipes", "run", "step"], ["results"], False),
+        (["make", "recipes", "results"], ["recipes"], False),
+        (["results", "runs"], ["runs"], False),
+        (["plt"], [], False),
+        (["get_ipython"], [], False),
+    ]
+    assert cell_statements("def broken(:\n") is None
 
 
 def test_every_graded_exercise_has_a_corpus():

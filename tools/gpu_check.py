@@ -53,7 +53,7 @@ BENCH_LIMIT_S = 150
 NEEDS_JUPYTER_TOOLS = ("test_release.py", "test_lab.py", "test_grading_pipeline.py",
                        "test_instructor_commands.py", "test_browser.py", "test_corpus.py", "test_test_cells.py",
                        "test_grading_assignments.py", "test_grade_class.py", "test_class_report.py",
-                       "test_notebook_styles.py", "test_repair.py", "test_sandbox_attacks.py")
+                       "test_repair.py", "test_sandbox_attacks.py")
 DRY_RUN_TESTS = ("tests/test_config.py", "tests/test_cuda.py")
 DRY_RUN_NOTEBOOKS = (("02_losses", "nbclient"), ("03_training_loop", "script"))
 BENCH_ARGS = ("--quick", "--images", "1024")

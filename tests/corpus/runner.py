@@ -182,6 +182,8 @@ class LiveNotebook:
                 self.client.execute_cell(cell, i)
                 errors = [o for o in cell.outputs if o.output_type == "error"]
                 assert not errors, f"{self.assignment} cell {i} failed in the live kernel: {output_text(cell)[-800:]}"
+        self.held = {gid: self.sources[gid] for gid, i in self.index.items()  # the answers the later cells used
+                     if nbgrader_meta(self.nb.cells[i]).get("solution") and self.nb.cells[i].cell_type == "code"}
         return self
 
     def __exit__(self, *exc) -> None:
@@ -211,6 +213,147 @@ class LiveNotebook:
         finally:
             for gid in answers:
                 self.run(gid)  # the solution's own source: back to a correct state
+
+    # ------------------------------------------------------------------------- the rest of the notebook
+
+    def run_later_cells(self, answers: Dict[str, str], forget: Sequence[str] = ()) -> List[int]:
+        """Hand in ``answers`` and run every later code cell that uses them; returns the cells it ran.
+
+        An answer cell runs when its source differs from the one the kernel holds (answer cells
+        not in ``answers`` keep theirs). A later code cell runs when one of its statements reads a
+        name that an answer cell, or a statement run for that reason before it, binds or changes
+        (``cell_statements``); the notebook's last code cell (its Outcome asserts) always runs. Test
+        cells are left out (``grade`` scores every entry on them). Each cell must run without an
+        error and without falling back to the course's reference (the text ``yours_or_reference``
+        prints), or this raises AssertionError naming the cell. The global names in ``forget`` are
+        deleted first and count as changed (05 forgets its checkpoint folder: a fresh training run)."""
+        last = max(i for i, c in enumerate(self.nb.cells) if c.cell_type == "code")
+        if forget:
+            self._run_code(last, f"for _name in {list(forget)!r}:\n    globals().pop(_name, None)\n")
+        defined = frozenset(b for c in self.nb.cells if c.cell_type == "code"  # modules, functions, classes
+                            for _, binds, definition in cell_statements(c.source) or () if definition for b in binds)
+        changed: set = set(forget)
+        ran: List[int] = []
+        for i in range(min(self.index[g] for g in self.held), last + 1):
+            cell = self.nb.cells[i]
+            meta = nbgrader_meta(cell)
+            gid = meta.get("grade_id")
+            if cell.cell_type != "code" or (meta.get("grade") and not meta.get("solution")):
+                continue
+            source = answers.get(gid, self.held.get(gid, self.sources.get(gid, cell.source)))
+            statements = cell_statements(source, defined)
+            if gid in self.held:
+                if self.held[gid] == source:
+                    continue
+                self.held[gid] = source
+            elif not (i == last or statements is None or any(reads & changed for reads, _, _ in statements)):
+                continue
+            self._run_code(i, source)
+            ran.append(i)
+            answer, hit = gid in self.held, False
+            for reads, binds, definition in statements or ():
+                # after the first statement that uses a changed name, anything but a definition may differ
+                # too (it may draw random numbers after it, for one); a def, class or import does not
+                if answer or (hit and not definition) or reads & changed:
+                    changed |= binds
+                    hit = True
+        return ran
+
+    def restore_answers(self) -> None:
+        """Put the solution's answer cells back (the later cells keep what the last run left)."""
+        for gid, source in self.held.items():
+            if source != self.sources[gid]:
+                self._run_code(self.index[gid], self.sources[gid])
+                self.held[gid] = self.sources[gid]
+
+    def _run_code(self, i: int, source: str) -> None:
+        cell = copy.deepcopy(self.nb.cells[i])
+        cell.source = source
+        self.client.execute_cell(cell, i, store_history=False)
+        text = output_text(cell)
+        assert not any(o.output_type == "error" for o in cell.outputs), f"cell {i} failed: {text[-1200:]}"
+        assert FALLBACK_TEXT not in text, f"cell {i} fell back to the course's code: {text[-800:]}"
+
+
+FALLBACK_TEXT = "Using the course's"  # what aml_gan.fallback.yours_or_reference prints when it falls back
+
+
+def style_batches(corpus: NotebookCorpus) -> List[Dict[str, str]]:
+    """Dicts {answer grade_id: source} that hand in every correct entry of ``corpus`` once (first fit).
+
+    Entries answering several cells (a generator, a discriminator and a step) are placed first and
+    stay together; a cell source that an earlier entry already brings is not handed in twice."""
+    units: List[Dict[str, str]] = []
+    seen: set = set()
+    entries = [s for s in corpus.submissions if s.correct and set(s.cells) <= set(corpus.exercises)]
+    for sub in sorted(entries, key=lambda s: -len(s.cells)):
+        cells = {a: src for a, src in sub.cells.items() if len(sub.cells) > 1 or (a, src) not in seen}
+        seen.update(cells.items())
+        if cells:
+            units.append(cells)
+    batches: List[Dict[str, str]] = []
+    for cells in units:
+        home = next((b for b in batches if not set(b) & set(cells)), None)
+        if home is None:
+            home = {}
+            batches.append(home)
+        home.update(cells)
+    return batches
+
+
+def _scoped_names(source: str):
+    """(global names the code reads, in it or in its functions and comprehensions; names it binds at its top)."""
+    import symtable
+
+    top = symtable.symtable(source, "<cell>", "exec")
+    reads, binds, tables = set(), set(), [top]
+    while tables:
+        table = tables.pop()
+        tables += table.get_children()
+        for sym in table.get_symbols():
+            if sym.is_referenced() and (table is top or sym.is_global()):
+                reads.add(sym.get_name())
+            if table is top and (sym.is_assigned() or sym.is_imported() or sym.is_namespace()):
+                binds.add(sym.get_name())
+    return reads, binds
+
+
+def cell_statements(source: str, defined: frozenset = frozenset()):
+    """[(names a top-level statement reads, names it binds or changes, whether it is a definition)] of a
+    cell, or None when it does not parse (a definition: def, class or import).
+
+    "Changes" is what a statement may alter in place: the object under an assignment to an item or an
+    attribute (``recipes["x"] = ...``) and the receiver of a method call made as a statement
+    (``runs.append(...)``), unless ``defined`` names it: a module, function or class the notebook
+    imports or defines (``plt.show()`` changes nothing the later cells read)."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        tree = ast.parse(TransformerManager().transform_cell(source))
+    except SyntaxError:
+        return None
+
+    def base(node):  # the name under x.a[i].b (None under a call's result)
+        while isinstance(node, (ast.Attribute, ast.Subscript)):
+            node = node.value
+        return node.id if isinstance(node, ast.Name) else None
+
+    out = []
+    for stmt in tree.body:
+        reads, binds = _scoped_names(ast.unparse(stmt))
+        definition = isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))
+        for node in () if definition else ast.walk(stmt):
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                for target in getattr(node, "targets", None) or [node.target]:
+                    binds.add(base(target))
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+            binds.add(base(call.func.value))
+            binds -= set(defined)
+        out.append((reads, binds - {None}, definition))
+    return out
 
 
 def defined_names(source: str) -> List[str]:
