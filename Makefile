@@ -54,7 +54,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_FLAGS) --notebook-dir=notebooks $(LAB_ARGS)
 
 test: $(STAMP)
-	AML_GAN_FAST=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --nbval-lax tests solutions
+	AML_GAN_FAST=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --nbval-lax --durations=25 tests solutions
 
 release: $(STAMP)
 	@for a in $(ASSIGNMENTS); do \

@@ -21,7 +21,7 @@ from corpus.runner import PASSED_TEXT, load_corpus, mixes, output_text
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 CORPUS = load_corpus()
-MIXES_PER_KIND = 2
+MIXES_PER_KIND = 1  # at least: more where the corpus names more entries to hand in through nbgrader
 
 
 def _hidden_lines(nb) -> list:

@@ -396,11 +396,8 @@ class _Rebuild:
                 self.say("restored", gid, f"edited {what} {gid} restored from the release")
             elif cell.cell_type != release_cell.cell_type:
                 self.say("retyped", gid, f"{what} {gid} turned back into a {release_cell.cell_type} cell")
-            elif not _meta(cell):
-                self.gone.append(gid)
-            elif self._metadata_changed(cell, release_cell):
-                self.say("metadata", gid, f"nbgrader metadata of {what} {gid} restored "
-                                          f"({self._meta_change(cell, release_cell)})")
+            else:
+                self._note_metadata(gid, what, cell, release_cell)
             return new
         new.source = cell.source                                # the student's text, exactly
         new.metadata = {**{k: v for k, v in cell.get("metadata", {}).items()
@@ -414,12 +411,17 @@ class _Rebuild:
         if cell.cell_type != release_cell.cell_type:
             self.say("retyped", gid, f"{what} {gid} was a {cell.cell_type} cell: turned back into "
                                      f"{release_cell.cell_type}")
-        elif not _meta(cell):
-            self.gone.append(gid)
+        else:
+            self._note_metadata(gid, what, cell, release_cell)
+        return new
+
+    def _note_metadata(self, gid: str, what: str, cell, release_cell) -> None:
+        """Say what happened to a graded cell's nbgrader metadata (the release's is put back)."""
+        if not _meta(cell):
+            self.gone.append(gid)  # reported once for all such cells
         elif self._metadata_changed(cell, release_cell):
             self.say("metadata", gid, f"nbgrader metadata of {what} {gid} restored "
                                       f"({self._meta_change(cell, release_cell)})")
-        return new
 
     @staticmethod
     def _metadata_changed(cell, release_cell) -> bool:
