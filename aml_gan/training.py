@@ -466,6 +466,34 @@ def fit(
     history, extra state and random number generators, and carries on.
     Returns the ``History``.
     """
+    _check_budget(epochs, steps, latent_dim, resume, checkpoint_dir)
+    ckpt_path = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
+    history, extra = _start_or_resume(
+        gen, disc, gen_optim, disc_optim, step_fn, data, checkpoint_dir, extra_state, resume=resume, progress=progress
+    )
+    run = _Run(
+        gen=gen, disc=disc, gen_optim=gen_optim, disc_optim=disc_optim, step_fn=step_fn, latent_dim=latent_dim,
+        data=data, device=_device_of(gen), callbacks=callbacks, history=history, extra=extra,
+        ckpt_path=ckpt_path, epochs=epochs, steps=steps,
+    )
+    total = _total_steps(data, epochs, steps)
+    if progress and not run.done():
+        from tqdm.auto import tqdm
+
+        run.bar = tqdm(total=total, initial=history.step, desc=desc or "training", unit="step", leave=True)
+    try:
+        while not run.done():
+            _run_epoch(run)
+    finally:
+        if run.bar is not None:
+            run.bar.close()
+    return history
+
+
+def _check_budget(epochs: Optional[int], steps: Optional[int], latent_dim: int, resume: bool,
+                  checkpoint_dir: Optional[os.PathLike]) -> None:
+    """Refuse, with the fix, a budget that is not exactly one whole number, a bad ``latent_dim``,
+    or ``resume`` without a folder to resume from."""
     if (epochs is None) == (steps is None):
         raise ValueError("fit needs exactly one budget: epochs=... or steps=... (not both, not neither).")
     budget_value = epochs if epochs is not None else steps
@@ -476,6 +504,12 @@ def fit(
     if resume and checkpoint_dir is None:
         raise ValueError("resume=True needs checkpoint_dir=... (the folder the interrupted run saved to).")
 
+
+def _start_or_resume(gen, disc, gen_optim, disc_optim, step_fn, data, checkpoint_dir: Optional[os.PathLike],
+                     extra_state: Optional[Dict[str, Any]], *, resume: bool, progress: bool
+                     ) -> Tuple[History, Dict[str, Any]]:
+    """A fresh ``(History(), extra_state)``, or, with ``resume`` and a checkpoint in ``checkpoint_dir``,
+    everything restored from it (networks, optimizers, step, RNGs) and its history and extra state."""
     ckpt_path = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
     history = History()
     extra: Dict[str, Any] = dict(extra_state or {})
@@ -487,8 +521,12 @@ def fit(
             print(f"Resuming from {ckpt_path}: {history.epoch} epoch(s), {history.step} step(s) already done.")
     elif resume and progress:
         print(f"No checkpoint in {checkpoint_dir} yet: starting from scratch.")
+    return history, extra
 
-    device = _device_of(gen)
+
+def _total_steps(data: Iterable, epochs: Optional[int], steps: Optional[int]) -> Optional[int]:
+    """The progress bar's length: ``steps``, or ``epochs`` times the batches per epoch
+    (``None`` when ``data`` has no length). An empty loader is refused."""
     try:
         per_epoch = len(data)  # type: ignore[arg-type]
     except TypeError:
@@ -499,58 +537,77 @@ def fit(
         total = per_epoch * epochs if per_epoch is not None else None
     if per_epoch == 0:
         raise ValueError("The data loader is empty: check the dataset, and batch_size with drop_last=True.")
+    return total
 
-    def done() -> bool:
-        if steps is not None:
-            return history.step >= steps
-        return history.epoch >= epochs  # type: ignore[operator]
 
-    bar = None
-    if progress and not done():
-        from tqdm.auto import tqdm
+@dataclass
+class _Run:
+    """One call of ``fit``: what it trains, with which step, its budget, and where each step
+    is reported (history, callbacks, progress bar, checkpoint)."""
 
-        bar = tqdm(total=total, initial=history.step, desc=desc or "training", unit="step", leave=True)
+    gen: nn.Module
+    disc: nn.Module
+    gen_optim: torch.optim.Optimizer
+    disc_optim: torch.optim.Optimizer
+    step_fn: StepFn
+    latent_dim: int
+    data: Iterable
+    device: torch.device
+    callbacks: Sequence[Callback]
+    history: History
+    extra: Dict[str, Any]
+    ckpt_path: Optional[Path]
+    epochs: Optional[int]
+    steps: Optional[int]
+    bar: Any = None
 
-    def save() -> None:
-        if ckpt_path is not None:
-            save_checkpoint(ckpt_path, _checkpoint_state(gen, disc, gen_optim, disc_optim, history, extra, step_fn, data))
+    def done(self) -> bool:
+        if self.steps is not None:
+            return self.history.step >= self.steps
+        return self.history.epoch >= self.epochs  # type: ignore[operator]
 
-    try:
-        while not done():
+    def save(self) -> None:
+        if self.ckpt_path is not None:
+            save_checkpoint(self.ckpt_path, _checkpoint_state(
+                self.gen, self.disc, self.gen_optim, self.disc_optim, self.history, self.extra, self.step_fn,
+                self.data))
+
+
+def _run_epoch(run: _Run) -> None:
+    """One pass over ``run.data`` (cut short when the step budget runs out): a training step
+    per batch, recorded in the history and shown to callbacks and the bar; the time is
+    added and a checkpoint saved at the epoch's end or the last step."""
+    history = run.history
+    started = time.perf_counter()
+    any_batch = False
+    for batch, last_in_epoch in _lookahead(run.data):
+        any_batch = True
+        real = _unwrap(batch).to(run.device, non_blocking=True)
+        g_loss, d_loss = run.step_fn(run.gen, run.disc, run.gen_optim, run.disc_optim, real, run.latent_dim)
+        g_loss, d_loss = _as_float(g_loss, "generator"), _as_float(d_loss, "discriminator")
+        history.gen_loss.append(g_loss)
+        history.disc_loss.append(d_loss)
+        history.step += 1
+        if last_in_epoch:
+            history.epoch += 1
+        last_step = run.done()
+        ctx = StepContext(
+            step=history.step, epoch=history.epoch, end_of_epoch=last_in_epoch, last_step=last_step,
+            gen=run.gen, disc=run.disc, history=history, gen_loss=g_loss, disc_loss=d_loss, extra=run.extra,
+        )
+        for cb in run.callbacks:
+            cb(ctx)
+        if run.bar is not None:
+            run.bar.update(1)
+            run.bar.set_postfix(G=f"{g_loss:.3f}", D=f"{d_loss:.3f}", refresh=False)
+        if last_in_epoch or last_step:
+            history.seconds += time.perf_counter() - started
             started = time.perf_counter()
-            any_batch = False
-            for batch, last_in_epoch in _lookahead(data):
-                any_batch = True
-                real = _unwrap(batch).to(device, non_blocking=True)
-                g_loss, d_loss = step_fn(gen, disc, gen_optim, disc_optim, real, latent_dim)
-                g_loss, d_loss = _as_float(g_loss, "generator"), _as_float(d_loss, "discriminator")
-                history.gen_loss.append(g_loss)
-                history.disc_loss.append(d_loss)
-                history.step += 1
-                if last_in_epoch:
-                    history.epoch += 1
-                last_step = done()
-                ctx = StepContext(
-                    step=history.step, epoch=history.epoch, end_of_epoch=last_in_epoch, last_step=last_step,
-                    gen=gen, disc=disc, history=history, gen_loss=g_loss, disc_loss=d_loss, extra=extra,
-                )
-                for cb in callbacks:
-                    cb(ctx)
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(G=f"{g_loss:.3f}", D=f"{d_loss:.3f}", refresh=False)
-                if last_in_epoch or last_step:
-                    history.seconds += time.perf_counter() - started
-                    started = time.perf_counter()
-                    save()
-                if last_step:
-                    break
-            if not any_batch:
-                raise ValueError("The data loader yielded no batches: check the dataset and batch_size.")
-    finally:
-        if bar is not None:
-            bar.close()
-    return history
+            run.save()
+        if last_step:
+            break
+    if not any_batch:
+        raise ValueError("The data loader yielded no batches: check the dataset and batch_size.")
 
 
 def _as_float(value: Any, which: str) -> float:
