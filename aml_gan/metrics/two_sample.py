@@ -101,6 +101,31 @@ def two_sample_accuracy(
         TypeError / ValueError with the fix, for non-tensors, different feature
         counts, fewer than 10 samples per side, or NaN/inf values.
     """
+    real, fake = _checked_samples(real, fake, test_fraction=test_fraction, evaluate_on=evaluate_on, steps=steps)
+    gen = torch.Generator().manual_seed(int(seed))
+    r_train, r_test = _split(real.shape[0], test_fraction, gen)
+    f_train, f_test = _split(fake.shape[0], test_fraction, gen)
+    r_eval, f_eval = (r_test, f_test) if evaluate_on == "held_out" else (r_train, f_train)
+    device = real.device
+    x_train, y_train, w_train = _training_rows(real, fake, r_train, f_train)
+    # Standardise with training statistics only: the held-out rows stay unseen.
+    mean = x_train.mean(0, keepdim=True)
+    std = x_train.std(0, keepdim=True).clamp_min(1e-6)
+
+    threads = torch.get_num_threads() if device.type != "cpu" else 1
+    with torch_threads(threads), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))
+        model = _fit_detector((x_train - mean) / std, y_train, w_train, hidden=hidden, lr=lr, steps=steps)
+        with torch.no_grad():
+            said_real = model((real[r_eval.to(device)] - mean) / std) > 0
+            said_fake = model((fake[f_eval.to(device)] - mean) / std) <= 0
+    acc = 0.5 * (said_real.float().mean() + said_fake.float().mean())
+    return float(acc)
+
+
+def _checked_samples(real, fake, *, test_fraction: float, evaluate_on: str, steps: int
+                     ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Validate both samples and the options; return real (n, d) and fake (m, d) on real's device."""
     real = _as_rows(real, "real")
     fake = _as_rows(fake, "fake")
     if real.shape[1] != fake.shape[1]:
@@ -114,45 +139,41 @@ def two_sample_accuracy(
         raise ValueError(f"evaluate_on must be 'held_out' or 'train', got {evaluate_on!r}.")
     if int(steps) < 1:
         raise ValueError(f"steps must be at least 1, got {steps}.")
-    fake = fake.to(real.device)
+    return real, fake.to(real.device)
 
-    gen = torch.Generator().manual_seed(int(seed))
-    r_train, r_test = _split(real.shape[0], test_fraction, gen)
-    f_train, f_test = _split(fake.shape[0], test_fraction, gen)
-    r_eval, f_eval = (r_test, f_test) if evaluate_on == "held_out" else (r_train, f_train)
+
+def _training_rows(real: torch.Tensor, fake: torch.Tensor, r_train: torch.Tensor, f_train: torch.Tensor
+                   ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The detector's training set: rows x (k, d), labels y (k, 1) (real 1, fake 0) and
+    loss weights w (k, 1), where k = len(r_train) + len(f_train)."""
     device = real.device
     x_train = torch.cat([real[r_train.to(device)], fake[f_train.to(device)]])
     y_train = torch.cat([torch.ones(len(r_train)), torch.zeros(len(f_train))]).to(device).unsqueeze(1)
     # Each class counts equally in the loss, so unequal sample sizes do not bias the detector.
     w_train = torch.cat([torch.full((len(r_train),), 0.5 / len(r_train)),
                          torch.full((len(f_train),), 0.5 / len(f_train))]).to(device).unsqueeze(1)
+    return x_train, y_train, w_train
 
-    # Standardise with training statistics only: the held-out rows stay unseen.
-    mean = x_train.mean(0, keepdim=True)
-    std = x_train.std(0, keepdim=True).clamp_min(1e-6)
 
-    threads = torch.get_num_threads() if device.type != "cpu" else 1
-    with torch_threads(threads), torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed))
-        d = real.shape[1]
-        if hidden and int(hidden) > 0:
-            model = nn.Sequential(nn.Linear(d, int(hidden)), nn.Tanh(), nn.Linear(int(hidden), 1))
-        else:
-            model = nn.Linear(d, 1)
-        model = model.to(device)
-        optim = torch.optim.Adam(model.parameters(), lr=lr)
-        loss_fn = nn.BCEWithLogitsLoss(reduction="none")
-        xs = (x_train - mean) / std
-        for _ in range(int(steps)):
-            optim.zero_grad(set_to_none=True)
-            loss = (loss_fn(model(xs), y_train) * w_train).sum()
-            loss.backward()
-            optim.step()
-        with torch.no_grad():
-            said_real = model((real[r_eval.to(device)] - mean) / std) > 0
-            said_fake = model((fake[f_eval.to(device)] - mean) / std) <= 0
-    acc = 0.5 * (said_real.float().mean() + said_fake.float().mean())
-    return float(acc)
+def _fit_detector(xs: torch.Tensor, y: torch.Tensor, w: torch.Tensor, *, hidden: int, lr: float, steps: int
+                  ) -> nn.Module:
+    """Train the detector on standardised rows ``xs`` (k, d) with labels and weights (k, 1):
+    ``steps`` full-batch Adam steps on the weighted BCE. Returns the model (logit > 0: "real").
+    Draws its initial weights from the global RNG (the caller forks and seeds it)."""
+    d = xs.shape[1]
+    if hidden and int(hidden) > 0:
+        model = nn.Sequential(nn.Linear(d, int(hidden)), nn.Tanh(), nn.Linear(int(hidden), 1))
+    else:
+        model = nn.Linear(d, 1)
+    model = model.to(xs.device)
+    optim = torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = nn.BCEWithLogitsLoss(reduction="none")
+    for _ in range(int(steps)):
+        optim.zero_grad(set_to_none=True)
+        loss = (loss_fn(model(xs), y) * w).sum()
+        loss.backward()
+        optim.step()
+    return model
 
 
 def gaussian_best_accuracy(
