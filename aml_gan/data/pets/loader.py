@@ -143,57 +143,92 @@ def load_pet_images(
     Returns:
         :class:`PetImages` with ``.images``, ``.source``, ``.skipped`` and ``.message``.
     """
+    _check_options(source, image_size, limit)
+    root = resolve_root(root)
+    cache_dir = (Path(cache_dir).expanduser() if cache_dir is not None else root / "cache") if cache else None
+    notes: List[str] = []  # why the real photos were not used, for the stand-in's message
+
+    pets = None
+    if source in ("auto", "oxford-iiit-pet"):
+        pets = _load_real_pets(root, source, image_size, cache_dir, download=download, timeout=timeout,
+                               workers=workers, progress=progress, notes=notes)
+    if pets is None and source in ("auto", "folder"):
+        pets = _load_own_folder(root, source, image_size, cache_dir, workers=workers, progress=progress)
+    if pets is None:
+        pets = _stand_in(root, source, image_size, stand_in_count, seed, notes)
+    if limit is not None and len(pets) > limit:
+        keep = torch.randperm(len(pets), generator=torch.Generator().manual_seed(seed))[:limit].sort().values
+        pets.images = pets.images[keep]
+    return pets
+
+
+def _check_options(source: str, image_size: int, limit: Optional[int]) -> None:
+    """Refuse, with the fix, an unknown source, a picture size outside 8..512 or a bad limit."""
     if source not in SOURCES:
         raise ValueError(f"source={source!r} is not one of {SOURCES}: use 'auto' to take whatever is there.")
     if not isinstance(image_size, int) or isinstance(image_size, bool) or not 8 <= image_size <= 512:
         raise ValueError(f"image_size must be a whole number of pixels from 8 to 512, got {image_size!r}.")
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise ValueError(f"limit must be a positive whole number or None, got {limit!r}.")
-    root = resolve_root(root)
-    cache_dir = (Path(cache_dir).expanduser() if cache_dir is not None else root / "cache") if cache else None
-    notes: List[str] = []
 
-    pets = None
-    if source in ("auto", "oxford-iiit-pet"):
-        folder = pets_folder(root) if root.is_dir() else None
-        if folder is None and root.is_dir():
-            archive = pets_archive(root)
-            if archive is not None:
-                folder = extract(archive, root)
-        if folder is None and download:
-            try:
-                folder = download_pets(root, timeout=timeout)
-            except Exception as err:  # noqa: BLE001 - offline is normal; we fall back
-                notes.append(f"The download did not work: {str(err).rstrip('.')}.")
-        if folder is not None:
-            pets = _load_folder(folder, "oxford-iiit-pet", image_size, cache_dir, False, workers, progress)
-            pets.message = (f"Training on the real Oxford-IIIT Pet photos: {len(pets)} pictures from "
-                            f"{folder}" + (f" ({len(pets.skipped)} unusable files skipped)." if pets.skipped else "."))
-        elif source == "oxford-iiit-pet":
-            raise FileNotFoundError(
-                f"The Oxford-IIIT Pet pictures are not under {root}. Put images.tar.gz there, or its images/ "
-                f"folder at {root / PETS_FOLDER / 'images'}, or pass download=True when online. " + " ".join(notes)
-            )
-    if pets is None and source in ("auto", "folder") and root.is_dir():
-        files, _ = list_picture_files(root, recursive=True)
-        if files:
-            pets = _load_folder(root, "folder", image_size, cache_dir, True, workers, progress)
-            pets.message = f"Training on your own folder of pictures: {len(pets)} pictures from {root}."
-        elif source == "folder":
-            raise FileNotFoundError(f"No pictures (.jpg, .png, ...) found in {root} or its sub-folders.")
-    elif pets is None and source == "folder":
-        raise FileNotFoundError(f"{root} is not a folder. Pass root= the folder that holds your pictures.")
-    if pets is None:
-        images = make_stand_in_pets(stand_in_count, image_size=image_size, seed=seed)
-        why = " ".join(notes) or f"No pet photos were found under {root}."
-        message = ("Training on the STAND-IN: drawn cartoon cat and dog faces, not real photos. "
-                   + (why + " " if source == "auto" else "")
-                   + "Everything works the same; the real photos give nicer results.")
-        pets = PetImages(images=images, source="stand-in", message=message)
-    if limit is not None and len(pets) > limit:
-        keep = torch.randperm(len(pets), generator=torch.Generator().manual_seed(seed))[:limit].sort().values
-        pets.images = pets.images[keep]
-    return pets
+
+def _load_real_pets(
+    root: Path, source: str, image_size: int, cache_dir: Optional[Path], *, download: bool, timeout: float,
+    workers: Optional[int], progress: bool, notes: List[str],
+) -> Optional[PetImages]:
+    """The Oxford-IIIT Pet photos under ``root`` (its folder, else its archive extracted, else,
+    with ``download``, fetched), or ``None`` when there are none and ``source`` is ``"auto"``.
+    A failed download is told in ``notes``; ``source="oxford-iiit-pet"`` without photos is refused."""
+    folder = pets_folder(root) if root.is_dir() else None
+    if folder is None and root.is_dir():
+        archive = pets_archive(root)
+        if archive is not None:
+            folder = extract(archive, root)
+    if folder is None and download:
+        try:
+            folder = download_pets(root, timeout=timeout)
+        except Exception as err:  # noqa: BLE001 - offline is normal; we fall back
+            notes.append(f"The download did not work: {str(err).rstrip('.')}.")
+    if folder is not None:
+        pets = _load_folder(folder, "oxford-iiit-pet", image_size, cache_dir, False, workers, progress)
+        pets.message = (f"Training on the real Oxford-IIIT Pet photos: {len(pets)} pictures from "
+                        f"{folder}" + (f" ({len(pets.skipped)} unusable files skipped)." if pets.skipped else "."))
+        return pets
+    if source == "oxford-iiit-pet":
+        raise FileNotFoundError(
+            f"The Oxford-IIIT Pet pictures are not under {root}. Put images.tar.gz there, or its images/ "
+            f"folder at {root / PETS_FOLDER / 'images'}, or pass download=True when online. " + " ".join(notes)
+        )
+    return None
+
+
+def _load_own_folder(
+    root: Path, source: str, image_size: int, cache_dir: Optional[Path], *, workers: Optional[int], progress: bool,
+) -> Optional[PetImages]:
+    """Every picture under ``root`` and its sub-folders, or ``None`` when there is none and
+    ``source`` is ``"auto"``; ``source="folder"`` without pictures is refused."""
+    if not root.is_dir():
+        if source == "folder":
+            raise FileNotFoundError(f"{root} is not a folder. Pass root= the folder that holds your pictures.")
+        return None
+    files, _ = list_picture_files(root, recursive=True)
+    if files:
+        pets = _load_folder(root, "folder", image_size, cache_dir, True, workers, progress)
+        pets.message = f"Training on your own folder of pictures: {len(pets)} pictures from {root}."
+        return pets
+    if source == "folder":
+        raise FileNotFoundError(f"No pictures (.jpg, .png, ...) found in {root} or its sub-folders.")
+    return None
+
+
+def _stand_in(root: Path, source: str, image_size: int, count: int, seed: int, notes: List[str]) -> PetImages:
+    """``count`` drawn cartoon pets (uint8, (count, 3, S, S)), with a message saying why."""
+    images = make_stand_in_pets(count, image_size=image_size, seed=seed)
+    why = " ".join(notes) or f"No pet photos were found under {root}."
+    message = ("Training on the STAND-IN: drawn cartoon cat and dog faces, not real photos. "
+               + (why + " " if source == "auto" else "")
+               + "Everything works the same; the real photos give nicer results.")
+    return PetImages(images=images, source="stand-in", message=message)
 
 
 __all__ = ["PetImages", "load_pet_images"]
