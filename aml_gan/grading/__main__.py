@@ -12,6 +12,14 @@ from typing import List, Optional
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m aml_gan.grading", description="Instructor grading tools.")
     commands = parser.add_subparsers(dest="command", required=True)
+    _add_grade(commands)
+    _add_report(commands)
+    _add_repair(commands)
+    return parser
+
+
+def _add_grade(commands) -> None:
+    """``grade <assignment>``: autograde the submissions not graded yet."""
     grade = commands.add_parser(
         "grade", formatter_class=argparse.RawDescriptionHelpFormatter,
         help="autograde every submission of an assignment not graded yet, in parallel and sandboxed",
@@ -40,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="auto: bubblewrap where it works, else warn and run unsandboxed; on: refuse to "
                             "run without it; off: never (default auto)")
     grade.add_argument("--course", type=Path, default=Path("."), help="the course folder (default: here)")
+
+
+def _add_report(commands) -> None:
+    """``report [assignment ...]``: the class report of graded assignments."""
     report = commands.add_parser(
         "report", help="the class report of graded assignments: scores, mistakes, ungraded, similar work",
         description=("Write reports/<assignment>.html (one self-contained page: score histogram, per test cell the\n"
@@ -55,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, default=None, help="where to write (default: <course>/reports)")
     report.add_argument("--threshold", type=float, default=None,
                         help="similar work: the share of both cells that must be common code (default 0.8)")
+
+
+def _add_repair(commands) -> None:
+    """``repair <assignment> <notebook>``: one submitted notebook made gradable, for plain nbgrader."""
     repair = commands.add_parser(
         "repair", help="repair one submitted notebook against its release, for plain nbgrader",
         description="Repair one submitted notebook against the assignment's release (renamed file, duplicated, "
@@ -69,7 +85,6 @@ def _parser() -> argparse.ArgumentParser:
     repair.add_argument("--in-place", action="store_true", help="replace the input; the original is kept as <name>.orig")
     repair.add_argument("--force", action="store_true", help="overwrite an existing output file")
     repair.add_argument("--course", type=Path, default=Path("."), help="the course folder (default: here)")
-    return parser
 
 
 def _report(args) -> int:
