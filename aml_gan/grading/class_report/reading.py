@@ -14,7 +14,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from ..tamper import PATTERNS, count_patterns
 
@@ -201,13 +201,23 @@ def _tamper_lines(submitted: dict, released: dict) -> List[str]:
 
 def read_assignment(root: Path, assignment: str) -> Assignment:
     """Everything the class report needs about one assignment."""
-    import nbformat
-    from nbgrader.api import Gradebook, MissingEntry
-
     root = Path(root).resolve()
     coursedir, url = _course_dirs(root)
     handed_in = Path(coursedir.root, coursedir.submitted_directory)
     submitted = sorted(p.name for p in handed_in.glob("*") if _folder(coursedir, "submitted", p.name, assignment).is_dir())
+    cells, max_score, graded = _read_gradebook(url, coursedir, assignment, submitted)
+    release_path = Path(coursedir.root, coursedir.release_directory, assignment, f"{assignment}.ipynb")
+    released = json.loads(release_path.read_text()) if release_path.is_file() else {}
+    by_id = {c.grade_id: c for c in cells}
+    students = [_read_student(root, coursedir, assignment, name, graded, by_id, released)
+                for name in sorted(set(submitted) | set(graded))]
+    return Assignment(assignment, cells, students, max_score)
+
+
+def _solution_sources(coursedir, assignment: str) -> Dict[str, str]:
+    """grade_id -> source of each graded cell of the solution notebook (empty without one)."""
+    import nbformat
+
     solution = Path(coursedir.root, coursedir.source_directory, assignment, f"{assignment}.ipynb")
     solution_sources = {}
     if solution.is_file():
@@ -215,6 +225,16 @@ def read_assignment(root: Path, assignment: str) -> Assignment:
             gid = c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
             if gid:
                 solution_sources[gid] = c.source
+    return solution_sources
+
+
+def _read_gradebook(url: str, coursedir, assignment: str, submitted: List[str]
+                    ) -> Tuple[List[Cell], float, Dict[str, Tuple[float, Dict[str, float]]]]:
+    """The released cells, the most autograded points, and for each graded student
+    ``(points, {test grade_id: points})``. An assignment not released or not graded is refused."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    solution_sources = _solution_sources(coursedir, assignment)
     with Gradebook(url, coursedir.course_id) as gb:
         try:
             gb_assignment = gb.find_assignment(assignment)
@@ -236,37 +256,46 @@ def read_assignment(root: Path, assignment: str) -> Assignment:
                 graded[sub.student_id] = (float(nb_sub.code_score or 0.0),
                                           {g.name: float(g.score or 0.0) for g in nb_sub.grades if g.cell_type == "code"
                                            and g.name in by_id and by_id[g.name].kind == "test"})
-        release_path = Path(coursedir.root, coursedir.release_directory, assignment, f"{assignment}.ipynb")
-        released = json.loads(release_path.read_text()) if release_path.is_file() else {}
-    students = []
-    for name in sorted(set(submitted) | set(graded)):
-        student = Student(name)
-        path = _folder(coursedir, "autograded", name, assignment) / f"{assignment}.ipynb"
-        log = _log(root, assignment, name)
-        sub_path = _folder(coursedir, "submitted", name, assignment) / f"{assignment}.ipynb"
-        try:
-            student.flags = _tamper_lines(json.loads(sub_path.read_text()), released)
-        except (OSError, ValueError):
-            pass
-        student.flags += [str(f) for f in log.get("flags", []) if str(f) not in student.flags]
-        if name in graded and path.is_file():
-            nb = nbformat.read(path, as_version=4)
-            _check_release(path, nb, by_id)
-            student.score, student.scores = graded[name]
-            for cell in nb.cells:
-                gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-                if gid not in by_id or cell.cell_type != "code":
-                    continue
-                if by_id[gid].kind == "answer":
-                    student.answers[gid] = cell.source
-                elif by_id[gid].kind == "test":
-                    student.records[gid] = _cell_records(cell)
-                    error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
-                    if error is not None:
-                        student.raised[gid] = error.get("ename", "Error")
-        else:
-            student.reason = str(log.get("reason") or (
-                "no autograded notebook: not graded yet, or nbgrader could not grade it (see make grade's summary)"
-                if name not in graded else "in the gradebook, but its autograded notebook is missing"))
-        students.append(student)
-    return Assignment(assignment, cells, students, max_score)
+    return cells, max_score, graded
+
+
+def _read_student(root: Path, coursedir, assignment: str, name: str,
+                  graded: Dict[str, Tuple[float, Dict[str, float]]], by_id: Dict[str, Cell], released: dict) -> Student:
+    """One student: the tamper scan's flags, and their scores and autograded notebook, or why there are none."""
+    student = Student(name)
+    path = _folder(coursedir, "autograded", name, assignment) / f"{assignment}.ipynb"
+    log = _log(root, assignment, name)
+    sub_path = _folder(coursedir, "submitted", name, assignment) / f"{assignment}.ipynb"
+    try:
+        student.flags = _tamper_lines(json.loads(sub_path.read_text()), released)
+    except (OSError, ValueError):
+        pass
+    student.flags += [str(f) for f in log.get("flags", []) if str(f) not in student.flags]
+    if name in graded and path.is_file():
+        student.score, student.scores = graded[name]
+        _read_autograded(student, path, by_id)
+    else:
+        student.reason = str(log.get("reason") or (
+            "no autograded notebook: not graded yet, or nbgrader could not grade it (see make grade's summary)"
+            if name not in graded else "in the gradebook, but its autograded notebook is missing"))
+    return student
+
+
+def _read_autograded(student: Student, path: Path, by_id: Dict[str, Cell]) -> None:
+    """Fill ``student`` from their autograded notebook: the answers they handed in, and each
+    test cell's check records and the exception it raised, if any."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    _check_release(path, nb, by_id)
+    for cell in nb.cells:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid not in by_id or cell.cell_type != "code":
+            continue
+        if by_id[gid].kind == "answer":
+            student.answers[gid] = cell.source
+        elif by_id[gid].kind == "test":
+            student.records[gid] = _cell_records(cell)
+            error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+            if error is not None:
+                student.raised[gid] = error.get("ename", "Error")
