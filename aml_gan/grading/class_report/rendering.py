@@ -84,14 +84,27 @@ h2{border-bottom:1px solid #d0d7de;padding-bottom:4px;margin-top:2em}
 
 
 def render_html(data: dict) -> str:
+    """The class report ``data`` (from ``summarise``, with its ``_pairs``) as one HTML page."""
+    parts = (_head(data) + _scores_section(data) + _mistakes_section(data) + _ungraded_section(data)
+             + _similarity_section(data))
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _head(data: dict) -> List[str]:
+    """The page's head, title and what it covers."""
     e = html.escape
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Class report: {e(data['assignment'])}"
-             f"</title><style>{_STYLE}</style></head><body>",
-             f"<h1>Class report: {e(data['assignment'])}</h1>",
-             f"<p class='muted'>Generated {e(data['generated'])}. {data['graded']} of {data['submissions']} submissions "
-             "graded. Shares are of the graded students. Nothing on this page changes a score.</p>"]
-    # scores
-    parts.append("<h2>Scores</h2>")
+    return [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Class report: {e(data['assignment'])}"
+            f"</title><style>{_STYLE}</style></head><body>",
+            f"<h1>Class report: {e(data['assignment'])}</h1>",
+            f"<p class='muted'>Generated {e(data['generated'])}. {data['graded']} of {data['submissions']} submissions "
+            "graded. Shares are of the graded students. Nothing on this page changes a score.</p>"]
+
+
+def _scores_section(data: dict) -> List[str]:
+    """Scores: the mean, the histogram, and a table row per test cell."""
+    e = html.escape
+    parts = ["<h2>Scores</h2>"]
     if data["graded"]:
         parts.append(f"<p>Mean {data['mean_score']:g} of {data['max_score']:g} autograded points.</p>")
         parts.append(f"<img alt='score histogram' src='{_histogram(data)}'>")
@@ -104,7 +117,13 @@ def render_html(data: dict) -> str:
                      f"<td class='n'>{_pct(c['untouched'])}</td><td class='n'>{_pct(c['raised'])}</td>"
                      f"<td>{e(', '.join(c['answers']))}</td></tr>")
     parts.append("</table>")
-    # mistakes
+    return parts
+
+
+def _mistakes_section(data: dict) -> List[str]:
+    """Mistakes, by exercise: each test cell's problem codes, a bar chart and a table."""
+    e = html.escape
+    parts: List[str] = []
     parts.append("<h2>Mistakes, by exercise</h2><p class='muted'>The problem codes the checks recorded (visible "
                  "and hidden tests), most common first; each student counts once per code and cell. Warnings "
                  "cost no points.</p>")
@@ -122,8 +141,13 @@ def render_html(data: dict) -> str:
             parts.append(f"<tr><td>{label}</td><td class='n'>{m['count']}</td><td class='n'>{_pct(m['share'])}</td>"
                          f"<td>{e(m['message'])}</td><td>{e(', '.join(m['students']))}</td></tr>")
         parts.append("</table>")
-    # ungraded and flagged
-    parts.append("<h2>Ungraded and flagged</h2>")
+    return parts
+
+
+def _ungraded_section(data: dict) -> List[str]:
+    """Ungraded and flagged: who was not graded and why, and the tamper scan's flags."""
+    e = html.escape
+    parts = ["<h2>Ungraded and flagged</h2>"]
     if data["ungraded"]:
         parts.append("<table><tr><th>not graded</th><th>why</th></tr>" + "".join(
             f"<tr><td>{e(u['student'])}</td><td>{e(u['reason'])}</td></tr>" for u in data["ungraded"]) + "</table>")
@@ -135,7 +159,13 @@ def render_html(data: dict) -> str:
             for f in data["flagged"]) + "</table>")
     else:
         parts.append("<p>No submission flagged by the tamper scan.</p>")
-    # similarity
+    return parts
+
+
+def _similarity_section(data: dict) -> List[str]:
+    """Similar work: the pairs of answer cells above the threshold, common code highlighted."""
+    e = html.escape
+    parts: List[str] = []
     sim = data["similarity"]
     parts.append(f"<h2>Similar work</h2><p class='muted'>Answer cells whose common code covers at least "
                  f"{_pct(sim['threshold'])} of both (of the package's answer, for a reference) and is at least "
@@ -154,8 +184,7 @@ def render_html(data: dict) -> str:
             f"<code>{e(c['cell'])}</code> {e(' and '.join(c['students'] + ([c['reference']] if c['reference'] else [])))} "
             f"{_pct(c['similarity'])} ({c['common_length']} characters in common)"
             for c in sim["closest_not_flagged"]) + ".</p>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return parts
 
 
 def headline(data: dict, html_path, json_path) -> str:
