@@ -78,17 +78,14 @@ LOSSES = {
             {D: {"wrong_discriminator_loss"}, G: {"wrong_generator_loss"}, M: {"margin_ignored"}}),
 }
 I, S = "test_implied_gaussian", "test_implied_gaussian_shapes"
+# 06 is slow to grade: one correct style, one warned, three mistakes (one only the hidden test catches), the release
 GAUSSIAN = {
     "ada": ("mm_and_t", {}),
-    "ben": ("einsum_float64", {}),
     "cat": ("attached_tensors_warned_only", {}),  # full marks, with a warning
     "dan": ("wt_w_order", {I: {"cov_transposed"}, S: {"cov_transposed"}}),
     "eve": ("forgets_the_bias", {I: {"mean_missing_bias"}, S: {"mean_missing_bias"}}),
-    "fay": ("covariance_of_the_weights", {I: {"cov_wrong"}, S: {"cov_approximate", "cov_wrong"}}),
-    "gus": ("numpy_arrays", {I: {"returns_wrong_type"}, S: {"returns_wrong_type"}}),
     "hal": ("hard_coded_two_by_two", {S: {"cov_transposed", "cov_wrong", "raised"}}),  # latent size 1 breaks it
     "ivy": (None, {I: {"not_implemented"}, S: {"not_implemented"}}),
-    "jon": ("returns_cov_then_mean", {I: {"outputs_swapped"}, S: {"outputs_swapped"}}),
 }
 EXPECTED = {"02_losses": {s: codes for s, (_, codes) in LOSSES.items()},
             "06_gaussian_estimator": {s: codes for s, (_, codes) in GAUSSIAN.items()}}
