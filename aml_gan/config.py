@@ -53,6 +53,13 @@ def get_device() -> torch.device:
     return torch.device("cpu")
 
 
+def device_of(module: torch.nn.Module) -> torch.device:
+    """The device ``module``'s parameters live on (the CPU for a module without parameters)."""
+    for p in module.parameters():
+        return p.device
+    return torch.device("cpu")
+
+
 def seed_everything(seed: int = 0) -> torch.Generator:
     """Seed Python, NumPy and PyTorch (all devices); returns a seeded torch Generator."""
     if not isinstance(seed, int) or isinstance(seed, bool):
@@ -110,4 +117,4 @@ def torch_threads(n: int) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-__all__ = ["get_device", "seed_everything", "is_fast", "budget", "tiny_model_threads", "torch_threads"]
+__all__ = ["get_device", "device_of", "seed_everything", "is_fast", "budget", "tiny_model_threads", "torch_threads"]

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .config import device_of
 from .losses import discriminator_loss, generator_loss
 from .reference import reference
 
@@ -169,7 +170,7 @@ def pretrain_discriminator(
     The generator's weights are not updated (its BatchNorm running statistics,
     if any, still follow the fakes). Returns the discriminator loss of each step.
     """
-    device = _device_of(gen)
+    device = device_of(gen)
     losses: List[float] = []
     while len(losses) < steps:
         progressed = False
@@ -402,12 +403,6 @@ def _unwrap(batch: Any) -> torch.Tensor:
     return batch
 
 
-def _device_of(module: nn.Module) -> torch.device:
-    for p in module.parameters():
-        return p.device
-    return torch.device("cpu")
-
-
 def _lookahead(iterable: Iterable) -> Iterable[Tuple[Any, bool]]:
     """Yield ``(item, is_last)``."""
     it = iter(iterable)
@@ -473,7 +468,7 @@ def fit(
     )
     run = _Run(
         gen=gen, disc=disc, gen_optim=gen_optim, disc_optim=disc_optim, step_fn=step_fn, latent_dim=latent_dim,
-        data=data, device=_device_of(gen), callbacks=callbacks, history=history, extra=extra,
+        data=data, device=device_of(gen), callbacks=callbacks, history=history, extra=extra,
         ckpt_path=ckpt_path, epochs=epochs, steps=steps,
     )
     total = _total_steps(data, epochs, steps)
@@ -514,7 +509,7 @@ def _start_or_resume(gen, disc, gen_optim, disc_optim, step_fn, data, checkpoint
     history = History()
     extra: Dict[str, Any] = dict(extra_state or {})
     if resume and ckpt_path is not None and ckpt_path.exists():
-        state = load_checkpoint(ckpt_path, map_location=_device_of(gen))
+        state = load_checkpoint(ckpt_path, map_location=device_of(gen))
         history, saved_extra = _restore(state, gen, disc, gen_optim, disc_optim, step_fn, data, ckpt_path)
         extra.update(saved_extra)
         if progress:

@@ -27,7 +27,8 @@ from torch import nn
 
 from .errors import exception_text, raised_problem
 from .layers import layer_mismatch, parameter_count, run_traced
-from .networks import device_of, forward, output_shape, probabilities, tanh_range
+from ..config import device_of
+from .networks import forward, output_shape, probabilities, tanh_range
 from .report import Report
 from .student import call_student, describe, grading_check
 

@@ -15,6 +15,8 @@ from typing import Iterator, Optional
 import numpy as np
 import torch
 
+from ..config import torch_threads
+
 __all__ = ["isolated", "seed_all"]
 
 
@@ -47,15 +49,12 @@ def isolated(seed: Optional[int] = None, *, threads: Optional[int] = None,
     generator is saved too (default: the current one, when CUDA is in use).
     """
     py_state, np_state = random.getstate(), np.random.get_state()
-    previous_threads = torch.get_num_threads()
-    with torch.random.fork_rng(devices=_cuda_devices(device)):
+    # torch_threads puts back the count it found, also when the body changes it
+    with torch.random.fork_rng(devices=_cuda_devices(device)), torch_threads(threads or torch.get_num_threads()):
         try:
             if seed is not None:
                 seed_all(seed, device)
-            if threads:
-                torch.set_num_threads(threads)
             yield
         finally:
-            torch.set_num_threads(previous_threads)
             random.setstate(py_state)
             np.random.set_state(np_state)

@@ -28,7 +28,7 @@ from .report import Report
 from .student import call_student, describe
 
 __all__ = [
-    "Factory", "build", "forward", "has_parameters", "device_of", "layers_after_last",
+    "Factory", "build", "forward", "has_parameters", "layers_after_last",
     "output_shape", "finite", "tanh_range", "probabilities", "differentiable",
 ]
 
@@ -96,12 +96,6 @@ def has_parameters(net: nn.Module, role: str, report: Report) -> bool:
         )
         return False
     return True
-
-
-def device_of(net: nn.Module) -> torch.device:
-    for p in net.parameters():
-        return p.device
-    return torch.device("cpu")
 
 
 # ----------------------------------------------------------------------------- judging an output

@@ -23,6 +23,7 @@ from typing import Callable, Optional
 import torch
 from torch import nn
 
+from ..config import device_of
 from ..data.sequences import SEQUENCE_LENGTH, SequenceScaler, make_sequences
 from ..metrics.sequences import DEFAULT_TOL, sample_sequences, sequence_coverage, sequence_validity
 from .errors import raised_problem
@@ -31,7 +32,6 @@ from .networks import (
     GENERIC,
     Factory,
     build,
-    device_of,
     differentiable,
     finite,
     forward,
